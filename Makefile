@@ -1,0 +1,46 @@
+# Casework. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create the virtual environment and install everything (pinned)
+
+.PHONY: db
+db: install ## Create or upgrade the database schema (DATABASE_URL, default SQLite in instance/)
+	$(FLASK) db upgrade
+
+.PHONY: demo
+demo: db ## Load the demonstration data if the database is empty
+	$(FLASK) casework demo-data
+
+.PHONY: run
+run: demo ## Set everything up on SQLite with demonstration data and serve on http://127.0.0.1:5000
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+.PHONY: lint
+lint: install ## ruff: lint and formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: test
+test: install lint ## Set everything up and run the whole suite (SQLite and PostgreSQL)
+	$(BIN)/pytest
+
+.PHONY: bench
+bench: install ## Print the speed figures (see benchmarks/)
+	$(BIN)/python benchmarks/core.py

@@ -1,0 +1,48 @@
+"""Casework: serious child safeguarding incidents, from notification to closure."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from casework.config import load_config
+from casework.extensions import db, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    app.json.sort_keys = False  # keep fields in the order the API documents them
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+
+    from casework import models  # noqa: F401  (registers the tables for Alembic)
+    from casework.api import api
+    from casework.cli import cli
+    from casework.web.health import health
+
+    app.register_blueprint(api)
+    app.register_blueprint(health)
+    app.cli.add_command(cli)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: enforce foreign keys, let readers and a writer work together, wait on locks."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,27 @@
+"""Errors as JSON: {"error": {"code": ..., "message": ..., "fields": {...}}}."""
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from casework.api import api
+from casework.services.errors import DomainError, TransitionNotAllowed
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@api.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    extra = {"allowed_events": error.allowed} if isinstance(error, TransitionNotAllowed) else {}
+    return error_response(error.status, error.code, error.message, error.fields, **extra)
+
+
+@api.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return error_response(
+        error.code or 500, error.name.lower().replace(" ", "_"), error.description
+    )

@@ -1,0 +1,106 @@
+"""`flask --app wsgi casework ...`: set-up and operations from the command line.
+
+The forms of these commands are relied on by scripts: change them only on purpose.
+"""
+
+from __future__ import annotations
+
+import click
+
+from casework.services.clocks import clocks_due
+from casework.services.errors import DomainError
+from casework.services.partnerships import create_partnership
+from casework.services.today import london_today
+from casework.services.users import create_api_token, create_user
+from workflows.cases import PARTNERS
+from workflows.facts import parse_date
+
+cli = click.Group("casework", help="Casework administration and operations.")
+
+
+def _fail(error: DomainError) -> None:
+    details = "".join(f"\n  {k}: {v}" for k, v in error.fields.items())
+    raise click.ClickException(error.message + details)
+
+
+@cli.command("create-partnership")
+@click.option("--name", required=True)
+@click.option("--code", required=True)
+def create_partnership_command(name: str, code: str) -> None:
+    """Create a partnership and its three statutory partners as agencies."""
+    try:
+        partnership = create_partnership(name, code)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created partnership {partnership.code}: {partnership.name}")
+
+
+@cli.command("create-user")
+@click.option("--partnership", "partnership_code", required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True)
+@click.option("--partner", type=click.Choice(PARTNERS))
+@click.option("--agency")
+def create_user_command(
+    partnership_code: str, email: str, name: str, role: str, partner: str | None, agency: str | None
+) -> None:
+    """Create a user; prints a generated password (shown once)."""
+    try:
+        user, password = create_user(
+            partnership_code=partnership_code,
+            email=email,
+            name=name,
+            role=role,
+            partner=partner,
+            agency_name=agency,
+        )
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created {user.role} {user.email}")
+    click.echo(f"Password: {password}")
+
+
+@cli.command("create-token")
+@click.option("--email", required=True)
+def create_token_command(email: str) -> None:
+    """Create an API token; the token alone is the last line (shown once)."""
+    try:
+        token = create_api_token(email)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"API token for {email.strip().lower()} (shown once):")
+    click.echo(token)
+
+
+@cli.command("demo-data")
+def demo_data_command() -> None:
+    """Load a fictional partnership, its people and cases (only into an empty database)."""
+    from casework.services.demo import load_demo_data
+
+    try:
+        summary = load_demo_data()
+    except DomainError as error:
+        _fail(error)
+    click.echo(summary)
+
+
+@cli.command("clocks")
+@click.option("--on", "on_text", help="The date, YYYY-MM-DD (default: today in London).")
+def clocks_command(on_text: str | None) -> None:
+    """What is due and overdue on a date, across every partnership."""
+    try:
+        on = parse_date(on_text) if on_text else london_today()
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--on") from None
+    due = clocks_due(on)
+    if not due:
+        click.echo(f"Nothing due or overdue on {on.isoformat()}.")
+        return
+    click.echo(f"{len(due)} clock(s) due or overdue on {on.isoformat()}:")
+    for clock in due:
+        kind = "statutory" if clock.statutory else "local"
+        click.echo(
+            f"{clock.case_reference:<18} {clock.kind:<22} {kind:<9} "
+            f"due {clock.due_on.isoformat()}  {clock.rung}"
+        )

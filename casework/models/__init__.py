@@ -1,0 +1,22 @@
+"""How things are stored. Import models from here."""
+
+from casework.models.cases import Case, CaseAccess, CaseEvent, CaseRead, Hold, SignOff
+from casework.models.clocks import Clock
+from casework.models.partnerships import Agency, ClosureDay, Partnership
+from casework.models.users import ROLES, ApiToken, User
+
+__all__ = [
+    "ROLES",
+    "Agency",
+    "ApiToken",
+    "Case",
+    "CaseAccess",
+    "CaseEvent",
+    "CaseRead",
+    "ClosureDay",
+    "Clock",
+    "Hold",
+    "Partnership",
+    "SignOff",
+    "User",
+]

@@ -1,0 +1,66 @@
+"""People who use Casework, and their API tokens (both kept only as hashes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.extensions import db
+from casework.models.partnerships import Agency, Partnership, _in
+from casework.models.time import utcnow
+from workflows.cases import PARTNERS
+
+ROLES = (
+    "business_manager",
+    "partner_lead",
+    "panel_member",
+    "agency_contributor",
+    "reviewer",
+    "scrutineer",
+    "admin",
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint(f"partner IS NULL OR {_in('partner', PARTNERS)}", name="partner"),
+        # A partner lead signs for exactly one statutory partner.
+        CheckConstraint(
+            "(role = 'partner_lead') = (partner IS NOT NULL)", name="partner_only_for_leads"
+        ),
+        CheckConstraint(
+            "role <> 'agency_contributor' OR agency_id IS NOT NULL", name="contributor_agency"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    partner: Mapped[str | None] = mapped_column(String(20))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    partnership: Mapped[Partnership] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+
+
+class ApiToken(db.Model):
+    """An API token: only its SHA-256 is kept, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

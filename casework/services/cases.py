@@ -1,0 +1,170 @@
+"""Opening, finding and reading cases. Every read of a case's detail is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from casework.extensions import db
+from casework.models import Case, CaseEvent, CaseRead, Clock, User
+from casework.services.clocks import open_clock_overdue_clause, recompute_clocks
+from casework.services.errors import Invalid, NotFound
+from casework.services.permissions import (
+    require_case_reader,
+    require_may_open_cases,
+    visible_cases_clause,
+)
+from casework.services.today import london_today
+from workflows.cases import NATURES, STATES
+from workflows.facts import MAX_TEXT, parse_date
+
+CASE_FIELDS = ("nature", "incident_on", "la_aware_on", "pseudonym", "summary")
+
+
+def _clean_case_fields(data: dict[str, Any], today: date) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    for name in data:
+        if name not in CASE_FIELDS:
+            errors[name] = f"'{name}' is not a field of a case"
+    cleaned: dict[str, Any] = {}
+    if data.get("nature") not in NATURES:
+        errors["nature"] = f"Choose one of: {', '.join(NATURES)}"
+    else:
+        cleaned["nature"] = data["nature"]
+    for name in ("incident_on", "la_aware_on"):
+        if data.get(name) in (None, ""):
+            errors[name] = "Enter the date"
+            continue
+        try:
+            day = parse_date(data[name])
+        except ValueError as error:
+            errors[name] = str(error)
+            continue
+        if day > today:
+            errors[name] = "The date cannot be in the future"
+        else:
+            cleaned[name] = day
+    incident_on, la_aware_on = cleaned.get("incident_on"), cleaned.get("la_aware_on")
+    if incident_on and la_aware_on and la_aware_on < incident_on:
+        errors["la_aware_on"] = "The local authority cannot have become aware before the incident"
+    for name, limit in (("pseudonym", 100), ("summary", MAX_TEXT)):
+        value = data.get(name)
+        if value in (None, ""):
+            cleaned[name] = None
+        elif not isinstance(value, str) or len(value) > limit:
+            errors[name] = f"Use text of {limit:,} characters or fewer"
+        else:
+            cleaned[name] = value.strip()
+    if errors:
+        raise Invalid("The case could not be opened: check the fields.", errors)
+    return cleaned
+
+
+def _next_reference(partnership_code: str, partnership_id: int, year: int) -> str:
+    prefix = f"{partnership_code}-{year}-"
+    count = db.session.scalar(
+        select(func.count(Case.id)).where(
+            Case.partnership_id == partnership_id, Case.reference.like(prefix + "%")
+        )
+    )
+    return f"{prefix}{count + 1:03d}"
+
+
+def open_case(user: User, data: dict[str, Any], today: date | None = None) -> Case:
+    """Open a case in `referred`, with its notification clock running."""
+    require_may_open_cases(user)
+    today = today or london_today()
+    fields = _clean_case_fields(data, today)
+    for _attempt in range(5):
+        case = Case(
+            partnership_id=user.partnership_id,
+            reference=_next_reference(user.partnership.code, user.partnership_id, today.year),
+            state="referred",
+            state_entered_on=fields["la_aware_on"],
+            created_by_id=user.id,
+            **fields,
+        )
+        db.session.add(case)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # Two cases opened at once took the same reference: take the next one.
+            db.session.rollback()
+            continue
+        opening = CaseEvent(
+            case_id=case.id,
+            event="open",
+            from_state=None,
+            to_state="referred",
+            actor_id=user.id,
+            on=fields["la_aware_on"],
+            facts={"nature": fields["nature"], "incident_on": data["incident_on"]},
+        )
+        db.session.add(opening)
+        recompute_clocks(case, [opening])
+        db.session.commit()
+        return case
+    raise Invalid("Could not give the case a reference; try again.")  # pragma: no cover
+
+
+def get_case(user: User, case_id: int, *, via: str = "api") -> Case:
+    """Load a case the user may see, recording the read. NotFound otherwise."""
+    require_case_reader(user)
+    case = db.session.scalar(
+        select(Case).where(Case.id == case_id, visible_cases_clause(user, london_today()))
+    )
+    if case is None:
+        raise NotFound("There is no case with that id.")
+    db.session.add(CaseRead(case_id=case.id, user_id=user.id, via=via))
+    db.session.commit()
+    return case
+
+
+def case_history(case: Case) -> list[CaseEvent]:
+    return list(db.session.scalars(case.history.select().order_by(CaseEvent.id)))
+
+
+@dataclass
+class CasePage:
+    items: list[Case]
+    page: int
+    per_page: int
+    total: int
+
+
+def list_cases(
+    user: User,
+    *,
+    state: str | None = None,
+    overdue: bool = False,
+    on: date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> CasePage:
+    """The cases `user` may see, newest first, filtered and paginated."""
+    require_case_reader(user)
+    on = on or london_today()
+    if state is not None and state not in STATES:
+        raise Invalid("Unknown state.", {"state": f"Choose one of: {', '.join(STATES)}"})
+    if page < 1 or not 1 <= per_page <= 100:
+        raise Invalid("Bad page.", {"page": "page >= 1 and per_page from 1 to 100"})
+    where = [visible_cases_clause(user, london_today())]
+    if state:
+        where.append(Case.state == state)
+    if overdue:
+        where.append(
+            exists(select(Clock.id).where(Clock.case_id == Case.id, open_clock_overdue_clause(on)))
+        )
+    total = db.session.scalar(select(func.count(Case.id)).where(*where)) or 0
+    items = db.session.scalars(
+        select(Case)
+        .where(*where)
+        .order_by(Case.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return CasePage(list(items), page, per_page, total)

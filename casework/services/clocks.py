@@ -1,0 +1,181 @@
+"""Keeping clock rows true to the case history, and asking which clocks need attention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, false, func, not_, select
+from sqlalchemy.orm import contains_eager
+
+from casework.extensions import db
+from casework.models import Case, CaseEvent, Clock, User
+from casework.services.errors import Invalid
+from casework.services.partnerships import clock_settings
+from casework.services.permissions import require_case_reader, visible_cases_clause
+from casework.services.today import london_today
+from workflows.clocks import CASE_CLOCK_KINDS, STATUSES, ClockSettings, derive_clocks, rung_dates
+from workflows.clocks import rung_reached as _rung_reached
+
+
+def recompute_clocks(
+    case: Case, history: Sequence[CaseEvent], settings: ClockSettings | None = None
+) -> None:
+    """Bring the case's clock rows in line with its whole history (oldest first)."""
+    settings = settings or clock_settings(case.partnership_id)
+    existing = {(c.kind, c.seq): c for c in case.clocks if c.kind in CASE_CLOCK_KINDS}
+    for derived in derive_clocks(case.la_aware_on, history, settings):
+        row = existing.pop((derived.kind, derived.seq), None)
+        if row is None:
+            row = Clock(kind=derived.kind, seq=derived.seq)
+            case.clocks.append(row)
+        row.statutory = derived.statutory
+        row.anchor_on = derived.anchor_on
+        row.due_on = derived.due_on
+        row.met_on = derived.met_on
+        row.cancelled_on = derived.cancelled_on
+        row.cancelled_by = derived.cancelled_by
+        row.hold_days = derived.hold_days
+        row.paused = derived.paused
+        set_rungs(row, settings)
+    for stale in existing.values():  # only if history were rewritten; kept for safety
+        case.clocks.remove(stale)
+        db.session.delete(stale)
+
+
+def set_rungs(row: Clock, settings: ClockSettings) -> None:
+    """Store the alert ladder for the row's due date; none while it cannot alert."""
+    alerting = row.met_on is None and row.cancelled_on is None and not row.paused and row.due_on
+    rungs = rung_dates(row.due_on, settings) if alerting else {}
+    row.due_soon_on = rungs.get("due_soon")
+    row.due_rung_on = rungs.get("due")
+    row.overdue_on = rungs.get("overdue")
+    row.escalated_on = rungs.get("escalated")
+    row.alert_from_on = min(rungs.values()) if rungs else None
+
+
+def _open() -> ColumnElement[bool]:
+    return and_(Clock.met_on.is_(None), Clock.cancelled_on.is_(None))
+
+
+def status_clause(status: str, on: date) -> ColumnElement[bool]:
+    """SQL for "the clock's status on `on` is `status`" (see workflows.clocks.status)."""
+    running = and_(_open(), not_(Clock.paused), Clock.due_on.is_not(None))
+    return {
+        "pending": and_(_open(), Clock.due_on.is_(None)),
+        "running": and_(running, Clock.due_on >= on),
+        "overdue": and_(running, Clock.due_on < on),
+        "paused": and_(_open(), Clock.paused),
+        "met": and_(Clock.met_on.is_not(None), Clock.met_on <= Clock.due_on),
+        "met_late": and_(Clock.met_on.is_not(None), Clock.met_on > Clock.due_on),
+        "cancelled": Clock.cancelled_on.is_not(None),
+    }.get(status, false())
+
+
+def open_clock_overdue_clause(on: date) -> ColumnElement[bool]:
+    return status_clause("overdue", on)
+
+
+@dataclass(frozen=True)
+class DueClock:
+    clock_id: int
+    case_id: int
+    case_reference: str
+    partnership_id: int
+    kind: str
+    statutory: bool
+    due_on: date
+    rung: str
+
+
+def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
+    """Every open clock at or past a rung of the alert ladder on `on`, in one indexed query.
+
+    The cost grows with the number of clocks due, not with the number of cases: the index on
+    `alert_from_on` holds only clocks that can still alert.
+    """
+    query = (
+        select(
+            Clock.id,
+            Clock.case_id,
+            Case.reference,
+            Case.partnership_id,
+            Clock.kind,
+            Clock.statutory,
+            Clock.due_on,
+            Clock.due_soon_on,
+            Clock.due_rung_on,
+            Clock.overdue_on,
+            Clock.escalated_on,
+        )
+        .join(Case, Case.id == Clock.case_id)
+        .where(Clock.alert_from_on <= on)
+        .order_by(Clock.due_on, Clock.id)
+    )
+    if partnership_id is not None:
+        query = query.where(Case.partnership_id == partnership_id)
+    due = []
+    for row in db.session.execute(query):
+        rung = _rung_reached(
+            {
+                "due_soon": row.due_soon_on,
+                "due": row.due_rung_on,
+                "overdue": row.overdue_on,
+                "escalated": row.escalated_on,
+            },
+            on,
+        )
+        if rung is not None:
+            due.append(
+                DueClock(
+                    row.id,
+                    row.case_id,
+                    row.reference,
+                    row.partnership_id,
+                    row.kind,
+                    row.statutory,
+                    row.due_on,
+                    rung,
+                )
+            )
+    return due
+
+
+@dataclass
+class ClockPage:
+    items: list[Clock]
+    page: int
+    per_page: int
+    total: int
+
+
+def list_clocks(
+    user: User,
+    *,
+    status: str | None,
+    on: date | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> ClockPage:
+    """Clocks of the cases `user` may see: open ones by default, or those with `status` on `on`.
+
+    Oldest due first.
+    """
+    require_case_reader(user)
+    on = on or london_today()
+    if status is not None and status not in STATUSES:
+        raise Invalid("Unknown status.", {"status": f"Choose one of: {', '.join(STATUSES)}"})
+    if page < 1 or not 1 <= per_page <= 500:
+        raise Invalid("Bad page.", {"page": "page >= 1 and per_page from 1 to 500"})
+    where = [visible_cases_clause(user, london_today())]
+    where.append(status_clause(status, on) if status else _open())
+    base = select(Clock).join(Case, Case.id == Clock.case_id).where(*where)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    items = db.session.scalars(
+        base.options(contains_eager(Clock.case))
+        .order_by(Clock.due_on, Clock.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return ClockPage(list(items), page, per_page, total)

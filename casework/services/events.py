@@ -1,0 +1,186 @@
+"""Firing an event on a case: the one way a case changes.
+
+The checks run in the order the domain reference gives for refusals: the case must be visible
+(NotFound), the user's role and partner must allow the event (NotPermitted), the event and its
+facts must be well formed (Invalid), the event must be allowed in the current state
+(TransitionNotAllowed) and no guard may refuse it (Refused).
+
+Firing is atomic: the state, the facts, the history row, sign-offs, holds and the recomputed
+clocks are committed together or not at all. Two people firing on the same case at once end
+with one success and one Conflict: the row is locked (`SELECT ... FOR UPDATE` on PostgreSQL)
+and its version is checked on write (SQLite), so no update is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework.extensions import db
+from casework.models import Case, CaseEvent, Hold, SignOff, User
+from casework.models.time import utcnow
+from casework.services.cases import case_history
+from casework.services.clocks import recompute_clocks
+from casework.services.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    Refused,
+    TransitionNotAllowed,
+)
+from casework.services.partnerships import clock_settings
+from casework.services.permissions import (
+    require_case_reader,
+    require_may_fire,
+    visible_cases_clause,
+)
+from casework.services.today import london_today
+from workflows import cases as workflow
+from workflows.facts import EVENT_FACTS, FactErrors, clean
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this case at the same moment. Nothing was saved: reload the case "
+    "and try again."
+)
+
+
+def _load_for_update(user: User, case_id: int) -> Case:
+    require_case_reader(user)
+    case = db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id, visible_cases_clause(user, london_today()))
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
+    )
+    if case is None:
+        raise NotFound("There is no case with that id.")
+    return case
+
+
+def _earliest(case: Case) -> tuple[date, str]:
+    if case.state_entered_on > case.la_aware_on:
+        return case.state_entered_on, "the date the case entered its current state"
+    return case.la_aware_on, "the date the local authority became aware"
+
+
+def _as_json(facts: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(facts, default=lambda d: d.isoformat()))
+
+
+def fire_event(
+    user: User, case_id: int, event: str, raw: dict[str, Any], today: date | None = None
+) -> Case:
+    """Fire `event` on the case with the facts in `raw` (`on` and the event's own facts)."""
+    today = today or london_today()
+    try:
+        return _fire(user, case_id, event, raw, today)
+    except (StaleDataError, OperationalError) as error:
+        db.session.rollback()
+        if isinstance(error, OperationalError) and "locked" not in str(error).lower():
+            raise
+        raise Conflict(CONFLICT_MESSAGE) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _fire(user: User, case_id: int, event: str, raw: dict[str, Any], today: date) -> Case:
+    case = _load_for_update(user, case_id)
+    partner, given_by = raw.get("partner"), raw.get("given_by")
+    require_may_fire(user, event, partner, given_by)
+
+    if event not in EVENT_FACTS:
+        raise Invalid(f"'{event}' is not an event.", {"event": "Unknown event"})
+    earliest, earliest_reason = _earliest(case)
+    try:
+        on, facts = clean(event, raw, today, earliest, earliest_reason)
+    except FactErrors as error:
+        raise Invalid("Check the facts given with the event.", error.fields) from None
+    if event == "sign_off":
+        facts = _sign_off_facts(user, facts)
+    if event == "lift_hold" and case.open_hold and on < case.open_hold.placed_on:
+        raise Invalid(
+            "A hold cannot be lifted before it was placed.",
+            {"on": f"The date cannot be before the hold was placed ({case.open_hold.placed_on})"},
+        )
+
+    allowed_here = workflow.events_from(case.state)
+    if event not in allowed_here:
+        raise TransitionNotAllowed(event, case.state, allowed_here)
+    settings = clock_settings(case.partnership_id)
+    reason = workflow.refusal(case, event, facts, on, settings.closures)
+    if reason:
+        raise Refused(reason)
+
+    history = case_history(case)
+    from_state = case.state
+    workflow.trigger(case, event, facts)
+    workflow.record_facts(case, event, on, facts)
+    _record_rows(user, case, event, on, facts, from_state)
+    entry = CaseEvent(
+        case_id=case.id,
+        event=event,
+        from_state=from_state,
+        to_state=case.state,
+        actor_id=user.id,
+        on=on,
+        facts=_as_json(facts),
+    )
+    db.session.add(entry)
+    recompute_clocks(case, [*history, entry], settings)
+    case.updated_at = utcnow()  # bumps the version even for facts-only events
+    db.session.commit()
+    return case
+
+
+def _sign_off_facts(user: User, facts: dict[str, Any]) -> dict[str, Any]:
+    """A lead signs for their own partner; a manager records one given outside the system."""
+    if user.role == "partner_lead":
+        return {**facts, "partner": user.partner}
+    missing = {}
+    if "partner" not in facts:
+        missing["partner"] = "Say which statutory partner gave the sign-off"
+    if "given_by" not in facts:
+        missing["given_by"] = "Say who gave the sign-off outside the system"
+    if missing:
+        raise Invalid("A recorded sign-off needs the partner and who gave it.", missing)
+    return facts
+
+
+def _record_rows(
+    user: User, case: Case, event: str, on: date, facts: dict[str, Any], from_state: str
+) -> None:
+    """Sign-offs and holds are rows of their own beside the case."""
+    if event == "sign_off":
+        db.session.add(
+            SignOff(
+                case=case,
+                round=case.sign_off_round,
+                subject="decision" if from_state == "rapid_review" else "final_report",
+                partner=facts["partner"],
+                signed_on=on,
+                recorded_by_id=user.id,
+                given_by=facts.get("given_by"),
+            )
+        )
+    elif event == "place_hold":
+        db.session.add(
+            Hold(
+                case=case,
+                reason=facts["reason"],
+                note=facts.get("note"),
+                panel_informed_on=facts.get("panel_informed_on"),
+                placed_on=on,
+                placed_by_id=user.id,
+            )
+        )
+    elif event == "lift_hold":
+        hold = case.open_hold
+        assert hold is not None
+        hold.lifted_on = on
+        hold.lifted_by_id = user.id

@@ -1,0 +1,72 @@
+"""Partnerships, their statutory partners and agencies, and their clock settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from casework.extensions import db
+from casework.models import Agency, ClosureDay, Partnership
+from casework.services.errors import Conflict, Invalid, NotFound
+from workflows.clocks import ClockSettings
+
+STATUTORY_AGENCY_NAMES = {
+    "local_authority": "Local authority children's services",
+    "police": "Police",
+    "health": "Integrated Care Board (health)",
+}
+
+
+def create_partnership(name: str, code: str) -> Partnership:
+    """A partnership with its three statutory partners as agencies."""
+    name, code = name.strip(), code.strip().upper()
+    if not name or not code or not code.replace("-", "").isalnum() or len(code) > 20:
+        raise Invalid(
+            "Give a name and a short code (letters, digits and hyphens, at most 20).",
+            {"code": "Use letters, digits and hyphens"},
+        )
+    if db.session.scalar(select(Partnership.id).where(Partnership.code == code)):
+        raise Conflict(f"A partnership with the code {code} already exists.")
+    partnership = Partnership(name=name, code=code)
+    db.session.add(partnership)
+    for partner, agency_name in STATUTORY_AGENCY_NAMES.items():
+        db.session.add(Agency(partnership=partnership, name=agency_name, statutory_partner=partner))
+    db.session.commit()
+    return partnership
+
+
+def get_partnership_by_code(code: str) -> Partnership:
+    partnership = db.session.scalar(
+        select(Partnership).where(Partnership.code == code.strip().upper())
+    )
+    if partnership is None:
+        raise NotFound(f"There is no partnership with the code {code}.")
+    return partnership
+
+
+def create_agency(partnership: Partnership, name: str) -> Agency:
+    agency = Agency(partnership=partnership, name=name.strip())
+    db.session.add(agency)
+    db.session.commit()
+    return agency
+
+
+def clock_settings(partnership_id: int) -> ClockSettings:
+    """The partnership's clock settings and closure days, as the workflow wants them."""
+    partnership = db.session.get(Partnership, partnership_id)
+    assert partnership is not None
+    closures = db.session.scalars(
+        select(ClosureDay.day).where(ClosureDay.partnership_id == partnership_id)
+    ).all()
+    return ClockSettings(
+        rapid_review_anchor=partnership.rapid_review_anchor,
+        rapid_review_days=partnership.rapid_review_days,
+        panel_response_days=partnership.panel_response_days,
+        agency_return_days=partnership.agency_return_days,
+        reviewer_appointment_days=partnership.reviewer_appointment_days,
+        terms_of_reference_days=partnership.terms_of_reference_days,
+        publication_months=partnership.publication_months,
+        pause_local_clocks_on_hold=partnership.pause_local_clocks_on_hold,
+        due_soon_days=partnership.due_soon_days,
+        escalate_after_days=partnership.escalate_after_days,
+        closures=frozenset(closures),
+    )

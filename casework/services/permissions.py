@@ -1,0 +1,68 @@
+"""Who may see and do what. Deny by default: anything not listed here is refused.
+
+Business managers, partner leads and the scrutineer see every case of their partnership.
+Panel members, agency contributors and reviewers see a case only through a live grant. Admins
+manage users and settings and see no case content. Only business managers open cases and fire
+events; a partner lead fires `sign_off` for their own statutory partner.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, exists, false, select
+
+from casework.models import Case, CaseAccess, User
+from casework.services.errors import NotPermitted
+
+SEES_ALL_CASES = frozenset({"business_manager", "partner_lead", "scrutineer"})
+SEES_GRANTED_CASES = frozenset({"panel_member", "agency_contributor", "reviewer"})
+OPENS_CASES = frozenset({"business_manager"})
+FIRES_EVENTS = frozenset({"business_manager"})
+
+
+def visible_cases_clause(user: User, today: date) -> ColumnElement[bool]:
+    """A WHERE clause on `Case` selecting the cases `user` may see."""
+    if not user.active:
+        return false()
+    if user.role in SEES_ALL_CASES:
+        return Case.partnership_id == user.partnership_id
+    if user.role in SEES_GRANTED_CASES:
+        granted = exists(
+            select(CaseAccess.id).where(
+                CaseAccess.case_id == Case.id,
+                CaseAccess.user_id == user.id,
+                CaseAccess.revoked_at.is_(None),
+                CaseAccess.until_on >= today,
+            )
+        )
+        return and_(Case.partnership_id == user.partnership_id, granted)
+    return false()
+
+
+def require_case_reader(user: User) -> None:
+    """Refuse roles that never read case content (admins)."""
+    if not user.active or (user.role not in SEES_ALL_CASES and user.role not in SEES_GRANTED_CASES):
+        raise NotPermitted("Your role does not give access to case records.")
+
+
+def require_may_open_cases(user: User) -> None:
+    if not user.active or user.role not in OPENS_CASES:
+        raise NotPermitted("Only a business manager can open a case.")
+
+
+def require_may_fire(user: User, event: str, partner: str | None, given_by: str | None) -> None:
+    """May `user` fire `event`? A lead may only sign off, and only for their own partner."""
+    if not user.active:
+        raise NotPermitted("Your account is not active.")
+    if user.role in FIRES_EVENTS:
+        return
+    if user.role == "partner_lead" and event == "sign_off":
+        if partner is not None and partner != user.partner:
+            raise NotPermitted("You can only sign off for your own statutory partner.")
+        if given_by is not None:
+            raise NotPermitted("Only a business manager records a sign-off given by someone else.")
+        return
+    if user.role == "partner_lead":
+        raise NotPermitted("A partner lead can only sign off for their own statutory partner.")
+    raise NotPermitted("Your role cannot change cases.")

@@ -1,0 +1,1 @@
+"""The web pages (GOV.UK Design System)."""

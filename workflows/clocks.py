@@ -1,0 +1,305 @@
+"""Clocks: the deadlines a case runs against, and what meets them.
+
+A clock exists once its stage is reached. The `notification` clock starts when the case is
+opened: the Panel must be notified within 5 working days of the local authority becoming aware.
+Notifying starts the `rapid_review` clock (15 working days). Each submission of the rapid review
+starts a `panel_response` clock, the local target for chasing the Panel's reply. When the case
+enters `commissioning`, three CSPR clocks start from the date of the decision to hold the review:
+`reviewer_appointment` and `terms_of_reference` (local targets) and `publication` (6 calendar
+months, national guidance). Planning a publication date starts the `advance_copy` clock, 7
+working days before it; moving the date moves the clock.
+
+An event meets the clock it names (the `met_by` column). A clock whose stage the case leaves by
+another route is cancelled (a withdrawal cancels the rapid review clock, say). Local targets
+pause while a hold is open and their due date moves later by the working days the hold lasted;
+statutory clocks never pause.
+
+Clocks are worked out afresh from the case's history whenever an event touches the case, so
+they can never drift from what happened. Clocks that belong to other records (one
+`agency_return` per agency request, one `action` per action) are kept by those records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from workflows.calendar import (
+    add_months,
+    add_working_days,
+    last_working_day_on_or_before,
+    working_days_between,
+)
+from workflows.facts import parse_date
+
+STATUSES = ("pending", "running", "overdue", "paused", "met", "met_late", "cancelled")
+RUNGS = ("due_soon", "due", "overdue", "escalated")
+RAPID_REVIEW_ANCHORS = ("sin_submitted_on", "la_aware_on")
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    kind: str
+    statutory: bool
+    live_in: frozenset[str]  # the states of its stage; leaving them unmet cancels the clock
+    met_by: str | None  # the case event that meets it (None: met by its own record)
+
+
+_CSPR = frozenset({"commissioning", "in_review", "approval", "pre_publication"})
+RULES: dict[str, ClockRule] = {
+    r.kind: r
+    for r in (
+        ClockRule("notification", True, frozenset({"referred"}), "notify"),
+        ClockRule("rapid_review", True, frozenset({"rapid_review"}), "submit_rapid_review"),
+        ClockRule("panel_response", False, frozenset({"awaiting_panel"}), "record_panel_response"),
+        ClockRule("agency_return", False, frozenset({"rapid_review"}), None),
+        ClockRule("reviewer_appointment", False, frozenset({"commissioning"}), "appoint_reviewer"),
+        ClockRule(
+            "terms_of_reference",
+            False,
+            frozenset({"commissioning"}),
+            "agree_terms_of_reference",
+        ),
+        ClockRule("publication", True, _CSPR, "publish"),
+        ClockRule(
+            "advance_copy", True, frozenset({"approval", "pre_publication"}), "send_advance_copy"
+        ),
+        ClockRule("action", False, frozenset({"learning"}), None),
+    )
+}
+KINDS = tuple(RULES)
+CASE_CLOCK_KINDS = tuple(k for k, r in RULES.items() if r.met_by is not None)
+MET_BY = {r.met_by: r.kind for r in RULES.values() if r.met_by}
+
+NOTIFICATION_WORKING_DAYS = 5
+ADVANCE_COPY_WORKING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ClockSettings:
+    """A partnership's clock settings; the defaults are the national and usual local ones."""
+
+    rapid_review_anchor: str = "sin_submitted_on"
+    rapid_review_days: int = 15
+    panel_response_days: int = 10
+    agency_return_days: int = 5
+    reviewer_appointment_days: int = 20
+    terms_of_reference_days: int = 30
+    publication_months: int = 6
+    pause_local_clocks_on_hold: bool = True
+    due_soon_days: int = 2
+    escalate_after_days: int = 5
+    closures: frozenset[date] = frozenset()
+
+
+@dataclass
+class Clock:
+    kind: str
+    seq: int
+    anchor_on: date | None
+    base_due_on: date | None
+    met_on: date | None = None
+    cancelled_on: date | None = None
+    cancelled_by: str | None = None
+    hold_days: int = 0  # working days of holds that paused it
+    paused: bool = False  # a hold is open and this local target is paused
+    closures: frozenset[date] = field(default=frozenset(), repr=False)
+
+    @property
+    def statutory(self) -> bool:
+        return RULES[self.kind].statutory
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_on is None and self.cancelled_on is None
+
+    @property
+    def due_on(self) -> date | None:
+        if self.base_due_on is None or not self.hold_days:
+            return self.base_due_on
+        return add_working_days(self.base_due_on, self.hold_days, self.closures)
+
+
+class HistoryEntry(Protocol):
+    event: str
+    on: date
+    facts: dict[str, Any]
+    to_state: str | None
+
+
+def _held_days(clock: Clock, hold_from: date, until: date, settings: ClockSettings) -> int:
+    """Working days a hold paused `clock`, counted from when both the hold and clock ran."""
+    if clock.statutory or not settings.pause_local_clocks_on_hold or clock.anchor_on is None:
+        return 0
+    start = max(hold_from, clock.anchor_on)
+    return max(0, working_days_between(start, until, settings.closures))
+
+
+def derive_clocks(
+    la_aware_on: date, history: Iterable[HistoryEntry], settings: ClockSettings
+) -> list[Clock]:
+    """Replay a case's history (oldest first) and return its clocks, oldest first."""
+    closures = settings.closures
+    clocks: list[Clock] = []
+    state = "referred"
+    decision_on: date | None = None
+    hold_from: date | None = None
+
+    def running(kind: str) -> Clock | None:
+        return next((c for c in clocks if c.kind == kind and c.is_open), None)
+
+    def start(kind: str, anchor_on: date | None, base_due_on: date | None) -> None:
+        seq = 1 + sum(1 for c in clocks if c.kind == kind)
+        clocks.append(Clock(kind, seq, anchor_on, base_due_on, closures=closures))
+
+    def working_days_after(anchor: date | None, days: int) -> date | None:
+        return None if anchor is None else add_working_days(anchor, days, closures)
+
+    start(
+        "notification",
+        la_aware_on,
+        add_working_days(la_aware_on, NOTIFICATION_WORKING_DAYS, closures),
+    )
+    for entry in history:
+        event, on = entry.event, entry.on
+
+        met = running(MET_BY[event]) if event in MET_BY else None
+        if met is not None:
+            if hold_from is not None:
+                met.hold_days += _held_days(met, hold_from, on, settings)
+            met.met_on = on
+
+        if event == "place_hold":
+            hold_from = on
+        elif event == "lift_hold" and hold_from is not None:
+            for clock in clocks:
+                if clock.is_open:
+                    clock.hold_days += _held_days(clock, hold_from, on, settings)
+            hold_from = None
+        elif event == "record_decision":
+            decision_on = on
+
+        if entry.to_state and entry.to_state != state:
+            for clock in clocks:
+                if clock.is_open and entry.to_state not in RULES[clock.kind].live_in:
+                    clock.cancelled_on, clock.cancelled_by = on, event
+            previous, state = state, entry.to_state
+            if event == "reopen" and previous == "not_notified":
+                # Reopening brings the notification clock back with its original due date.
+                notification = clocks[0]
+                notification.cancelled_on = notification.cancelled_by = None
+
+        if event == "notify" and not any(c.kind == "rapid_review" for c in clocks):
+            anchor = la_aware_on if settings.rapid_review_anchor == "la_aware_on" else on
+            start("rapid_review", anchor, working_days_after(anchor, settings.rapid_review_days))
+        elif event == "submit_rapid_review":
+            start("panel_response", on, working_days_after(on, settings.panel_response_days))
+        elif event == "record_panel_response" and state == "commissioning":
+            if not any(c.kind == "publication" for c in clocks):
+                start(
+                    "reviewer_appointment",
+                    decision_on,
+                    working_days_after(decision_on, settings.reviewer_appointment_days),
+                )
+                start(
+                    "terms_of_reference",
+                    decision_on,
+                    working_days_after(decision_on, settings.terms_of_reference_days),
+                )
+                publication_due = (
+                    None
+                    if decision_on is None
+                    else add_months(decision_on, settings.publication_months)
+                )
+                start("publication", decision_on, publication_due)
+        elif event == "schedule_publication":
+            planned_on = parse_date(entry.facts["planned_on"])
+            due = add_working_days(planned_on, -ADVANCE_COPY_WORKING_DAYS, closures)
+            clock = running("advance_copy")
+            if clock is None:
+                start("advance_copy", planned_on, due)
+            else:
+                clock.anchor_on, clock.base_due_on = planned_on, due
+
+    if hold_from is not None:
+        for clock in clocks:
+            if clock.is_open and not clock.statutory and settings.pause_local_clocks_on_hold:
+                clock.paused = True
+    return clocks
+
+
+def status(
+    *,
+    anchor_on: date | None,
+    due_on: date | None,
+    met_on: date | None,
+    cancelled_on: date | None,
+    paused: bool,
+    on: date,
+) -> str:
+    """A clock's status judged on the date `on` (from what is recorded now)."""
+    if cancelled_on is not None:
+        return "cancelled"
+    if met_on is not None:
+        return "met" if due_on is None or met_on <= due_on else "met_late"
+    if anchor_on is None or due_on is None:
+        return "pending"
+    if paused:
+        return "paused"
+    # A due date may fall on a non-working day; the clock is overdue from the next day.
+    return "overdue" if on > due_on else "running"
+
+
+def working_days_late(
+    clock_status: str,
+    due_on: date | None,
+    met_on: date | None,
+    on: date,
+    closures: frozenset[date] = frozenset(),
+) -> int | None:
+    """Working days past due, for `overdue` and `met_late` clocks (None otherwise)."""
+    if due_on is None:
+        return None
+    if clock_status == "overdue":
+        return working_days_between(due_on, on, closures)
+    if clock_status == "met_late" and met_on is not None:
+        return working_days_between(due_on, met_on, closures)
+    return None
+
+
+def working_days_left(
+    clock_status: str, due_on: date | None, on: date, closures: frozenset[date] = frozenset()
+) -> int | None:
+    """Working days until due, for `running` clocks (None otherwise)."""
+    if clock_status != "running" or due_on is None:
+        return None
+    return working_days_between(on, due_on, closures)
+
+
+def rung_dates(due_on: date, settings: ClockSettings) -> dict[str, date]:
+    """The date of each rung of the alert ladder, all on the partnership's working days.
+
+    `due_soon` on the working day N before the due date, `due` on the last working day on or
+    before it, `overdue` on the first working day after it, `escalated` M working days after it.
+    """
+    closures = settings.closures
+    return {
+        "due_soon": add_working_days(due_on, -settings.due_soon_days, closures)
+        if settings.due_soon_days > 0
+        else last_working_day_on_or_before(due_on, closures),
+        "due": last_working_day_on_or_before(due_on, closures),
+        "overdue": add_working_days(due_on, 1, closures),
+        "escalated": add_working_days(due_on, settings.escalate_after_days, closures),
+    }
+
+
+def rung_reached(rungs: dict[str, date | None], on: date) -> str | None:
+    """The highest rung whose date has come by `on`, or None before the first."""
+    reached = None
+    for rung in RUNGS:
+        day = rungs.get(rung)
+        if day is not None and day <= on:
+            reached = rung
+    return reached
