@@ -7,6 +7,7 @@ with CI=true it fails the run.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from casework import create_app
 from casework.extensions import db as _db
@@ -43,6 +45,15 @@ def _postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing():
+    """Users are made by the dozen here: one hash iteration instead of scrypt's 0.14 s each."""
+    fast = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("casework.services.users.generate_password_hash", fast)
+        yield
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

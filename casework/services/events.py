@@ -109,10 +109,10 @@ def _fire(user: User, case_id: int, event: str, raw: dict[str, Any], today: date
             {"on": f"The date cannot be before the hold was placed ({case.open_hold.placed_on})"},
         )
 
-    allowed_here = workflow.events_from(case.state)
-    if event not in allowed_here:
-        raise TransitionNotAllowed(event, case.state, allowed_here)
     settings = clock_settings(case.partnership_id)
+    if event not in workflow.events_from(case.state):
+        allowed_now = workflow.allowed_events(case, today, settings.closures)
+        raise TransitionNotAllowed(event, case.state, allowed_now)
     reason = workflow.refusal(case, event, facts, on, settings.closures)
     if reason:
         raise Refused(reason)

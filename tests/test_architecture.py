@@ -1,0 +1,78 @@
+"""The import rules of the design: which layer may import which."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def python_files(folder: str) -> list[Path]:
+    files = sorted((ROOT / folder).rglob("*.py"))
+    assert files, f"no Python files under {folder}"
+    return files
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+@pytest.mark.parametrize("path", python_files("workflows"), ids=lambda p: p.name)
+def test_workflows_are_pure(path):
+    allowed = {"workflows", "transitions", "holidays", "__future__"}
+    stdlib = {
+        "collections",
+        "dataclasses",
+        "datetime",
+        "functools",
+        "typing",
+        "calendar",
+        "enum",
+        "itertools",
+    }
+    outside = {n for n in imports_of(path) if top(n) not in allowed | stdlib}
+    assert not outside, f"{path.name} imports {outside}: workflows/ must stay pure"
+
+
+@pytest.mark.parametrize(
+    "path", python_files("casework/api") + python_files("casework/web"), ids=lambda p: p.name
+)
+def test_views_and_api_import_no_model_and_no_database(path):
+    forbidden = {n for n in imports_of(path) if n.startswith(("casework.models", "sqlalchemy"))}
+    forbidden |= {n for n in imports_of(path) if n == "casework.extensions"}
+    assert not forbidden, f"{path.name} imports {forbidden}: go through a service"
+
+
+@pytest.mark.parametrize("path", python_files("casework/services"), ids=lambda p: p.name)
+def test_services_never_read_the_request(path):
+    source = path.read_text()
+    tree = ast.parse(source)
+    flask_names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "flask":
+            flask_names.update(alias.name for alias in node.names)
+    banned = flask_names & {"request", "session", "g", "url_for", "current_app"}
+    assert not banned, f"{path.name} imports {banned} from flask: pass what it needs explicitly"
+    assert "current_user" not in source
+
+
+@pytest.mark.parametrize("path", python_files("casework/models"), ids=lambda p: p.name)
+def test_models_do_not_import_services_or_views(path):
+    upward = {
+        n
+        for n in imports_of(path)
+        if n.startswith(("casework.services", "casework.api", "casework.web", "flask"))
+    }
+    assert not upward, f"{path.name} imports {upward}"
