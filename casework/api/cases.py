@@ -11,12 +11,12 @@ from casework.services.partnerships import clock_settings
 from casework.services.today import london_today
 
 
-def _detail(case, status=200):
+def _detail(case, on, status=200):
     today = london_today()
     view = case_view(
         g.api_user,
         case,
-        on=date_param("on") or today,
+        on=on or today,
         today=today,
         settings=clock_settings(case.partnership_id),
         history=case_history(case),
@@ -26,7 +26,9 @@ def _detail(case, status=200):
 
 @api.post("/cases")
 def create_case():
-    return _detail(open_case(g.api_user, json_body()), 201)
+    check_params({"on"})
+    on = date_param("on")  # read first: a bad date must refuse before anything is saved
+    return _detail(open_case(g.api_user, json_body()), on, 201)
 
 
 @api.get("/cases")
@@ -53,12 +55,15 @@ def cases_index():
 @api.get("/cases/<int:case_id>")
 def case_show(case_id: int):
     check_params({"on"})
-    return _detail(get_case(g.api_user, case_id))
+    on = date_param("on")
+    return _detail(get_case(g.api_user, case_id), on)
 
 
 @api.post("/cases/<int:case_id>/events")
 def case_fire_event(case_id: int):
+    check_params({"on"})
+    on = date_param("on")
     body = json_body()
     event = body.pop("event", None)
     case = fire_event(g.api_user, case_id, event if isinstance(event, str) else "", body)
-    return _detail(case)
+    return _detail(case, on)

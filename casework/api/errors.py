@@ -1,6 +1,6 @@
 """Errors as JSON: {"error": {"code": ..., "message": ..., "fields": {...}}}."""
 
-from flask import jsonify
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from casework.api import api
@@ -20,8 +20,12 @@ def domain_error(error: DomainError):
     return error_response(error.status, error.code, error.message, error.fields, **extra)
 
 
-@api.errorhandler(HTTPException)
+@api.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    # Registered app-wide so that unknown URLs and wrong methods under the API, which never
+    # reach the blueprint, are answered in JSON too.
+    if not request.path.startswith(f"{api.url_prefix}/"):
+        return error
     return error_response(
         error.code or 500, error.name.lower().replace(" ", "_"), error.description
     )

@@ -3,7 +3,8 @@
 from casework.models.cases import Case, CaseAccess, CaseEvent, CaseRead, Hold, SignOff
 from casework.models.clocks import Clock
 from casework.models.partnerships import Agency, ClosureDay, Partnership
-from casework.models.users import ROLES, ApiToken, User
+from casework.models.users import ApiToken, User
+from workflows.roles import ROLES
 
 __all__ = [
     "ROLES",

@@ -11,16 +11,7 @@ from casework.extensions import db
 from casework.models.partnerships import Agency, Partnership, _in
 from casework.models.time import utcnow
 from workflows.cases import PARTNERS
-
-ROLES = (
-    "business_manager",
-    "partner_lead",
-    "panel_member",
-    "agency_contributor",
-    "reviewer",
-    "scrutineer",
-    "admin",
-)
+from workflows.roles import ROLES
 
 
 class User(db.Model):

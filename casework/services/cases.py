@@ -151,7 +151,9 @@ def list_cases(
     if state is not None and state not in STATES:
         raise Invalid("Unknown state.", {"state": f"Choose one of: {', '.join(STATES)}"})
     if page < 1 or not 1 <= per_page <= 100:
-        raise Invalid("Bad page.", {"page": "page >= 1 and per_page from 1 to 100"})
+        raise Invalid(
+            "Bad page.", {"page" if page < 1 else "per_page": "page >= 1, per_page 1 to 100"}
+        )
     where = [visible_cases_clause(user, london_today())]
     if state:
         where.append(Case.state == state)

@@ -167,7 +167,9 @@ def list_clocks(
     if status is not None and status not in STATUSES:
         raise Invalid("Unknown status.", {"status": f"Choose one of: {', '.join(STATUSES)}"})
     if page < 1 or not 1 <= per_page <= 500:
-        raise Invalid("Bad page.", {"page": "page >= 1 and per_page from 1 to 500"})
+        raise Invalid(
+            "Bad page.", {"page" if page < 1 else "per_page": "page >= 1, per_page 1 to 500"}
+        )
     where = [visible_cases_clause(user, london_today())]
     where.append(status_clause(status, on) if status else _open())
     base = select(Clock).join(Case, Case.id == Clock.case_id).where(*where)

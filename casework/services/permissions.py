@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, select
 
 from casework.models import Case, CaseAccess, User
 from casework.services.errors import NotPermitted
+from workflows.cases import PARTNERS
 
 SEES_ALL_CASES = frozenset({"business_manager", "partner_lead", "scrutineer"})
 SEES_GRANTED_CASES = frozenset({"panel_member", "agency_contributor", "reviewer"})
@@ -58,7 +59,7 @@ def require_may_fire(user: User, event: str, partner: str | None, given_by: str 
     if user.role in FIRES_EVENTS:
         return
     if user.role == "partner_lead" and event == "sign_off":
-        if partner is not None and partner != user.partner:
+        if partner in PARTNERS and partner != user.partner:
             raise NotPermitted("You can only sign off for your own statutory partner.")
         if given_by is not None:
             raise NotPermitted("Only a business manager records a sign-off given by someone else.")

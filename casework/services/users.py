@@ -9,10 +9,11 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from casework.extensions import db
-from casework.models import ROLES, Agency, ApiToken, User
+from casework.models import Agency, ApiToken, User
 from casework.services.errors import Conflict, Invalid, NotFound
 from casework.services.partnerships import get_partnership_by_code
 from workflows.cases import PARTNERS
+from workflows.roles import ROLES
 
 
 def create_user(

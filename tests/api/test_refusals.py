@@ -213,3 +213,34 @@ def test_opening_a_case_with_bad_fields_is_422(manager_api, body, field):
     assert response.status_code == 422
     assert field in response.json["error"]["fields"]
     assert manager_api.get("/cases").json["total"] == 0
+
+
+def test_a_bad_on_parameter_refuses_before_anything_is_saved(manager_api, case_id):
+    body = {"nature": "death", "incident_on": "2023-02-27", "la_aware_on": "2023-03-01"}
+    response = manager_api.client.post(
+        "/api/v1/cases?on=yesterday", json=body, headers=manager_api.headers
+    )
+    assert response.status_code == 422
+    response = manager_api.client.post(
+        f"/api/v1/cases/{case_id}/events?on=2023-02-31",
+        json={"event": "notify", "on": "2023-03-06"},
+        headers=manager_api.headers,
+    )
+    assert response.status_code == 422
+    listing = manager_api.get("/cases").json
+    assert listing["total"] == 1 and listing["items"][0]["state"] == "referred"
+
+
+def test_unknown_urls_and_methods_under_the_api_answer_in_json(manager_api):
+    response = manager_api.get("/nowhere")
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+    response = manager_api.client.put("/api/v1/cases", headers=manager_api.headers)
+    assert response.status_code == 405 and "error" in response.json
+
+
+def test_a_lead_naming_no_real_partner_is_422(as_user, police_lead, manager_api, case_id):
+    manager_api.fire(case_id, "notify", on="2023-03-06")
+    manager_api.fire(case_id, "record_decision", on="2023-03-14", decision="lcspr", rationale="r")
+    response = as_user(police_lead).fire(case_id, "sign_off", on="2023-03-15", partner="army")
+    assert response.status_code == 422
+    assert "partner" in response.json["error"]["fields"]
