@@ -204,7 +204,8 @@ def refusal(
             return "There is no decision to sign off yet: record the rapid review decision first."
         partner = facts.get("partner")
         if partner and partner in case.signed_off_partners:
-            return f"{PARTNER_NAMES[partner].capitalize()} have already signed off this {subject}."
+            name = PARTNER_NAMES[partner]
+            return f"{name[0].upper()}{name[1:]} have already signed off this {subject}."
         if not facts and not missing_sign_offs(case):
             return f"All three partners have signed off this {subject}."
     elif event == "submit_rapid_review":

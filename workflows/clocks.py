@@ -217,7 +217,12 @@ def derive_clocks(
         elif event == "schedule_publication":
             planned_on = parse_date(entry.facts["planned_on"])
             due = add_working_days(planned_on, -ADVANCE_COPY_WORKING_DAYS, closures)
-            clock = running("advance_copy")
+            # Once sent, the advance copy stays met: moving the date moves that clock rather
+            # than starting one nobody could meet (send_advance_copy is not allowed again).
+            clock = next(
+                (c for c in reversed(clocks) if c.kind == "advance_copy" and not c.cancelled_on),
+                None,
+            )
             if clock is None:
                 start("advance_copy", planned_on, due)
             else:

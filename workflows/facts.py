@@ -11,6 +11,7 @@ message per field, named as the API names them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -84,7 +85,8 @@ def parse_date(value: Any) -> date:
     if not isinstance(value, str):
         raise ValueError("Enter a date as YYYY-MM-DD")
     try:
-        if len(value) != 10:
+        # fromisoformat alone also takes week dates ("2023-W09-3") and other forms.
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
