@@ -297,12 +297,14 @@ def _summary(loaded: bool, token: str) -> str:
     )
     return f"""{head}
 
-  Web:      {BASE_URL}
   API:      {BASE_URL}/api/v1
   OpenAPI:  {BASE_URL}/api/v1/openapi.json
+  Health:   {BASE_URL}/healthz
 
-Sign in as any of these people, each with the password {DEMO_PASSWORD!r}
-(demonstration only: never use this data or password for real work):
+The people below each have the password {DEMO_PASSWORD!r} for the web sign-in, which
+arrives with the web pages (demonstration only: never use this data or password for real
+work). Any of them can have an API token:
+  flask --app wsgi casework create-token --email EMAIL
 {people}
 
 A new API token for {MANAGER_EMAIL} (business manager):
