@@ -14,7 +14,8 @@ from casework.extensions import db, migrate
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # The static folder is served at /assets: GOV.UK Frontend's CSS asks for /assets/fonts/...
+    app = Flask(__name__, instance_relative_config=True, static_url_path="/assets")
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
@@ -27,10 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from casework import models  # noqa: F401  (registers the tables for Alembic)
     from casework.api import api
     from casework.cli import cli
+    from casework.web import init_web
     from casework.web.health import health
 
     app.register_blueprint(api)
     app.register_blueprint(health)
+    init_web(app)
     app.cli.add_command(cli)
     return app
 

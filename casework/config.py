@@ -20,4 +20,6 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         "API_PAGE_SIZE": 50,
+        # Plain-http development (make run) cannot keep a Secure cookie; production must.
+        "INSECURE_COOKIES": os.environ.get("CASEWORK_ENV") == "development",
     }

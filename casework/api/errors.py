@@ -1,6 +1,6 @@
 """Errors as JSON: {"error": {"code": ..., "message": ..., "fields": {...}}}."""
 
-from flask import jsonify, request
+from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from casework.api import api
@@ -20,12 +20,9 @@ def domain_error(error: DomainError):
     return error_response(error.status, error.code, error.message, error.fields, **extra)
 
 
-@api.app_errorhandler(HTTPException)
-def http_error(error: HTTPException):
-    # Registered app-wide so that unknown URLs and wrong methods under the API, which never
-    # reach the blueprint, are answered in JSON too.
-    if not request.path.startswith(f"{api.url_prefix}/"):
-        return error
+@api.errorhandler(HTTPException)
+def json_http_error(error: HTTPException):
+    """Also used by the app-wide handler for API paths no view matched (unknown URL, method)."""
     return error_response(
         error.code or 500, error.name.lower().replace(" ", "_"), error.description
     )

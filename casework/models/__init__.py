@@ -1,5 +1,6 @@
 """How things are stored. Import models from here."""
 
+from casework.models.accounts import AdminChange, Invitation, SignInFailure
 from casework.models.cases import Case, CaseAccess, CaseEvent, CaseRead, Hold, SignOff
 from casework.models.clocks import Clock
 from casework.models.partnerships import Agency, ClosureDay, Partnership
@@ -7,6 +8,9 @@ from casework.models.users import ApiToken, User
 from workflows.roles import ROLES
 
 __all__ = [
+    "AdminChange",
+    "Invitation",
+    "SignInFailure",
     "ROLES",
     "Agency",
     "ApiToken",

@@ -55,3 +55,15 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+def _login_interface(cls: type) -> type:
+    """What Flask-Login asks of a user object (written out: models import no Flask)."""
+    cls.is_authenticated = property(lambda self: True)
+    cls.is_anonymous = property(lambda self: False)
+    cls.is_active = property(lambda self: self.active)
+    cls.get_id = lambda self: str(self.id)
+    return cls
+
+
+_login_interface(User)

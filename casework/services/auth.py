@@ -1,0 +1,153 @@
+"""Signing in with email and password, the lock-out, and one-time invitations.
+
+Five failed sign-ins for one email within 15 minutes lock that email for 15 minutes, counted in
+the database so every web worker agrees. The message for a wrong password is the same whether
+the email exists or not, and a password is checked (against a dummy hash if need be) either
+way, so the time taken does not tell either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from casework.extensions import db
+from casework.models import Invitation, SignInFailure, User
+from casework.models.time import utcnow
+from casework.services.errors import DomainError, Invalid, NotFound
+
+MAX_FAILURES = 5
+LOCK_WINDOW = timedelta(minutes=15)
+INVITATION_LIFETIME = timedelta(days=7)
+MIN_PASSWORD_LENGTH = 12
+WRONG_DETAILS = "Enter a correct email address and password."
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class Locked(DomainError):
+    """Too many failed sign-ins for this email."""
+
+    status, code = 429, "locked"
+
+
+def _recent_failures(email: str, now: datetime) -> list[datetime]:
+    return list(
+        db.session.scalars(
+            select(SignInFailure.at)
+            .where(SignInFailure.email == email, SignInFailure.at > now - LOCK_WINDOW)
+            .order_by(SignInFailure.at)
+        )
+    )
+
+
+def _locked_until(failures: list[datetime]) -> datetime | None:
+    if len(failures) < MAX_FAILURES:
+        return None
+    return failures[-MAX_FAILURES] + LOCK_WINDOW
+
+
+def sign_in(email: str, password: str, now: datetime | None = None) -> User:
+    """The active user with these details, or Invalid / Locked (with when it unlocks)."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    if not email or not password:
+        fields = {}
+        if not email:
+            fields["email"] = "Enter your email address"
+        if not password:
+            fields["password"] = "Enter your password"  # noqa: S105  (a message, not a secret)
+        raise Invalid("Enter your email address and password.", fields)
+    until = _locked_until(_recent_failures(email, now))
+    if until is not None:
+        raise Locked(_locked_message(until, now))
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    password_ok = check_password_hash(stored, password)
+    if user is None or not user.active or not user.password_hash or not password_ok:
+        db.session.add(SignInFailure(email=email, at=now))
+        db.session.commit()
+        until = _locked_until(_recent_failures(email, now))
+        if until is not None:
+            raise Locked(_locked_message(until, now))
+        raise Invalid(WRONG_DETAILS, {"email": WRONG_DETAILS})
+    db.session.execute(delete(SignInFailure).where(SignInFailure.email == email))
+    db.session.commit()
+    return user
+
+
+def _locked_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, -int(-(until - now).total_seconds() // 60))
+    return (
+        "There have been too many attempts to sign in with this email address. "
+        f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
+    )
+
+
+def load_user(user_id: str | int) -> User | None:
+    """The signed-in user for the session, or None once deactivated."""
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invitation(user: User, invited_by: User, now: datetime | None = None) -> str:
+    """A one-time token for `user` to set their password; returns the token (shown once)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        Invitation(
+            user_id=user.id,
+            token_hash=_hash(token),
+            invited_by_id=invited_by.id,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def invitation_for(token: str, now: datetime | None = None) -> Invitation:
+    now = now or utcnow()
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash(token)))
+    if invitation is None or invitation.used_at or invitation.expires_at < now:
+        raise NotFound("This invitation link has expired or has already been used.")
+    if not invitation.user.active:
+        raise NotFound("This invitation link has expired or has already been used.")
+    return invitation
+
+
+def accept_invitation(token: str, password: str, confirm: str) -> User:
+    """Set the invited user's password; the link then stops working."""
+    invitation = invitation_for(token)
+    errors = {}
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    elif password != confirm:
+        errors["confirm"] = "Passwords must match"
+    if errors:
+        raise Invalid("Choose a password.", errors)
+    invitation.user.password_hash = generate_password_hash(password)
+    invitation.used_at = utcnow()
+    db.session.execute(delete(SignInFailure).where(SignInFailure.email == invitation.user.email))
+    db.session.commit()
+    return invitation.user
+
+
+def failures_in_window(email: str, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    return db.session.scalar(
+        select(func.count()).where(
+            SignInFailure.email == email.strip().lower(), SignInFailure.at > now - LOCK_WINDOW
+        )
+    )

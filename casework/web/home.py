@@ -1,0 +1,17 @@
+"""The home page: what needs doing, for whoever is signed in."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from casework.services.today import london_today
+from casework.services.worklist import worklist
+
+home = Blueprint("home", __name__)
+
+
+@home.get("/")
+def index():
+    today = london_today()
+    return render_template(
+        "home/index.html", work=worklist(current_user, today), today=today, title="What needs doing"
+    )

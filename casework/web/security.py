@@ -1,0 +1,105 @@
+"""Sign-in required by default, the 30-minute idle time-out, CSRF, and the security headers.
+
+Order matters: the idle time-out runs before the CSRF check, so a form posted after the
+time-out lands on the sign-in page with a banner saying why, not on a CSRF error.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+
+from casework.services.auth import load_user
+
+IDLE_LIMIT = timedelta(minutes=30)
+# Reachable without signing in.
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.sign_in_page", "auth.invitation", "health.healthz", "static", "auth.signed_out"}
+)
+TIMED_OUT = "You were signed out because you were inactive for 30 minutes."
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def now() -> datetime:
+    """The time for the idle check (a function, so tests can move the clock)."""
+    return datetime.now(UTC)
+
+
+def init_security(app: Flask) -> None:
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = not app.config.get("INSECURE_COOKIES")
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.session_protection = "basic"
+
+    app.before_request(_start_request)
+    csrf.init_app(app)  # after _start_request: see the module docstring
+    from casework.api import api
+
+    csrf.exempt(api)  # the API authenticates each request with a bearer token, not cookies
+    app.after_request(_security_headers)
+
+
+def _is_public() -> bool:
+    endpoint = request.endpoint or ""
+    return endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("api.")
+
+
+def _start_request():
+    g.csp_nonce = secrets.token_urlsafe(16)
+    if request.blueprint == "api":
+        return None
+    if current_user.is_authenticated:
+        seen = session.get("last_seen")
+        moment = now()
+        if seen is not None and moment - datetime.fromtimestamp(seen, UTC) > IDLE_LIMIT:
+            logout_user()
+            session.clear()
+            flash(TIMED_OUT, "timeout")
+            return redirect(url_for("auth.sign_in_page", next=_next_target()))
+        session["last_seen"] = moment.timestamp()
+        return None
+    if _is_public() or request.endpoint is None:
+        return None
+    if request.method != "GET":
+        flash("Sign in again to continue. What you sent was not saved.", "timeout")
+    return redirect(url_for("auth.sign_in_page", next=_next_target()))
+
+
+def _next_target() -> str | None:
+    # Only come back to a page (never replay a POST), and only within this site.
+    target = request.full_path if request.method == "GET" else request.referrer or ""
+    if request.method != "GET" and target.startswith(request.host_url):
+        target = "/" + target[len(request.host_url) :]
+    target = target.rstrip("?")
+    return target if target.startswith("/") and not target.startswith("//") else None
+
+
+def _security_headers(response):
+    nonce = getattr(g, "csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' data:; "
+        "font-src 'self'; "
+        "connect-src 'self'; "
+        "object-src 'none'; "
+        "base-uri 'none'; "
+        "form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.blueprint != "api" and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response

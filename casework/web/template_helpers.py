@@ -1,0 +1,75 @@
+"""What every template can use: the CSP nonce, navigation, dates and the error summary."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.main import wtforms_errors
+from wtforms.fields import DateField
+
+ROLE_NAMES = {
+    "business_manager": "Business manager",
+    "partner_lead": "Partner lead",
+    "panel_member": "Panel member",
+    "agency_contributor": "Agency contributor",
+    "reviewer": "Independent reviewer",
+    "scrutineer": "Independent scrutineer",
+    "admin": "Administrator",
+}
+
+
+def init_template_helpers(app: Flask) -> None:
+    app.context_processor(_context)
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(words, "words")
+    app.add_template_global(error_summary, "error_summary")
+
+
+def long_date(day: date | None) -> str:
+    """8 March 2023, as GOV.UK writes dates."""
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def words(code: str | None) -> str:
+    """`rapid_review` -> `Rapid review`."""
+    if not code:
+        return ""
+    text = code.replace("_", " ")
+    return text[0].upper() + text[1:]
+
+
+def error_summary(form) -> dict:
+    """Params for govukErrorSummary; date fields link to their day box so focus lands there."""
+    params = wtforms_errors(form)
+    date_ids = {f.id for f in form if isinstance(f, DateField)}
+    for item in params["errorList"]:
+        if item["href"].lstrip("#") in date_ids:
+            item["href"] += "-day"
+    return params
+
+
+def _navigation() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = [("home.index", "What needs doing")]
+    if current_user.role != "admin":
+        items.append(("cases.index", "Cases"))
+    if current_user.role in ("admin", "business_manager"):
+        items.append(("admin.users", "Users"))
+    if current_user.role == "admin":
+        items += [("admin.agencies", "Agencies"), ("admin.settings", "Settings")]
+    current = request.blueprint
+    return [
+        {"href": url_for(endpoint), "text": text, "active": endpoint.split(".")[0] == current}
+        for endpoint, text in items
+    ]
+
+
+def _context() -> dict:
+    return {
+        "cspNonce": getattr(g, "csp_nonce", None),
+        "navigation": _navigation(),
+        "role_names": ROLE_NAMES,
+    }

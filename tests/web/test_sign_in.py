@@ -1,0 +1,145 @@
+"""Signing in and out, the lock-out, the idle time-out, cookies and security headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from casework.extensions import db as _db
+from casework.web import security
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def manager(business_manager):
+    business_manager.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+    _db.session.commit()
+    return business_manager
+
+
+def sign_in(client, email, password, next_path=None):
+    url = "/sign-in" + (f"?next={next_path}" if next_path else "")
+    return client.post(url, {"email": email, "password": password})
+
+
+def test_every_page_but_sign_in_needs_a_signed_in_user(web):
+    anonymous = web()
+    for path in ("/", "/cases/", "/admin/users"):
+        response = anonymous.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/sign-in?next=")
+    assert anonymous.get("/sign-in").status_code == 200
+    assert anonymous.get("/healthz").status_code == 200
+    assert anonymous.get("/assets/govuk/govuk-frontend.min.css").status_code == 200
+    assert anonymous.client.get("/api/v1/cases").status_code == 401  # JSON, not a redirect
+
+
+def test_signing_in_and_out(web, manager):
+    browser = web()
+    response = sign_in(browser, manager.email.upper(), PASSWORD, next_path="/cases/")
+    assert response.status_code == 302 and response.headers["Location"] == "/cases/"
+    home = browser.get("/")
+    assert home.status_code == 200 and home.title == "What needs doing – Casework"
+    assert manager.name in home.get_data(as_text=True)
+    response = browser.post("/sign-out")
+    assert response.headers["Location"] == "/signed-out"
+    assert browser.get("/").status_code == 302
+
+
+def test_next_never_leaves_the_site(web, manager):
+    response = sign_in(web(), manager.email, PASSWORD, next_path="//evil.example.org/")
+    assert response.headers["Location"] == "/"
+
+
+def test_the_same_message_whether_the_email_exists_or_not(web, manager):
+    known = sign_in(web(), manager.email, "wrong password").get_data(as_text=True)
+    unknown = sign_in(web(), "nobody@example.org", "wrong password").get_data(as_text=True)
+    message = "Enter a correct email address and password."
+    assert message in known and message in unknown
+    assert known.count(message) == unknown.count(message)
+
+
+def test_five_failures_lock_the_email_for_15_minutes(web, manager, monkeypatch):
+    browser = web()
+    for _ in range(4):
+        response = sign_in(browser, manager.email, "wrong")
+        assert "Enter a correct email address and password." in response.get_data(as_text=True)
+    fifth = sign_in(browser, manager.email, "wrong").get_data(as_text=True)
+    assert "too many attempts" in fifth and "Wait 15 minutes" in fifth
+    sixth = sign_in(browser, manager.email, PASSWORD)  # even the right password
+    assert sixth.status_code == 200 and "too many attempts" in sixth.get_data(as_text=True)
+    assert browser.get("/").status_code == 302
+
+    from casework.services import auth
+
+    later = auth.utcnow() + timedelta(minutes=15, seconds=1)
+    monkeypatch.setattr(auth, "utcnow", lambda: later)
+    assert sign_in(browser, manager.email, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(("idle_minutes", "still_signed_in"), [(29, True), (31, False)])
+def test_idle_time_out(web, manager, monkeypatch, idle_minutes, still_signed_in):
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    start = security.now()
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=idle_minutes))
+    response = browser.get("/cases/")
+    if still_signed_in:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/sign-in?next=/cases/"
+        page = browser.get(response.headers["Location"]).get_data(as_text=True)
+        assert "inactive for 30 minutes" in page
+
+
+def test_a_form_posted_after_the_time_out_lands_on_sign_in(web, manager, monkeypatch):
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    token = browser.csrf_token()
+    start = security.now()
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=31))
+    with browser.client.application.app_context():
+        response = browser.client.post("/sign-out", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "inactive for 30 minutes" in page
+
+
+def test_a_post_without_a_valid_csrf_token_is_refused_readably(web, manager):
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    with browser.client.application.app_context():
+        response = browser.client.post("/sign-out", data={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert "This page has expired" in response.get_data(as_text=True)
+    signed_out = web().client.post("/sign-out", data={})
+    assert signed_out.status_code == 302 and signed_out.headers["Location"].startswith("/sign-in")
+
+
+def test_cookies_and_security_headers(web, manager):
+    browser = web()
+    response = sign_in(browser, manager.email, PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    page = browser.get("/")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in page.get_data(as_text=True)
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_error_pages_are_gov_uk_pages_without_traces(web, manager):
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    response = browser.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.title == "Page not found – Casework"
+    assert "Traceback" not in response.get_data(as_text=True)
