@@ -1,0 +1,146 @@
+"""Need-to-know grants: a business manager gives a panel member, reviewer or contributor
+access to one case, for a purpose and until a date, and can take it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from casework.extensions import db
+from casework.models import Case, CaseAccess, User
+from casework.models.time import utcnow
+from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
+from casework.services.permissions import SEES_GRANTED_CASES, visible_cases_clause
+from casework.services.today import london_today
+
+
+@dataclass(frozen=True)
+class Grant:
+    id: int
+    user_id: int
+    user_name: str
+    user_email: str
+    role: str
+    purpose: str
+    until_on: date
+    granted_by: str
+    live: bool
+
+
+def _case_for_manager(actor: User, case_id: int) -> Case:
+    case = db.session.scalar(
+        select(Case).where(Case.id == case_id, visible_cases_clause(actor, london_today()))
+    )
+    if case is None:
+        raise NotFound("There is no case with that id.")
+    if actor.role != "business_manager":
+        raise NotPermitted("Only a business manager gives or takes back access to a case.")
+    return case
+
+
+def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[Grant]:
+    """Who holds access to the case through a grant (live ones first)."""
+    today = today or london_today()
+    if actor.role not in ("business_manager", "partner_lead", "scrutineer"):
+        return []
+    rows = db.session.execute(
+        select(CaseAccess, User)
+        .join(User, User.id == CaseAccess.user_id)
+        .where(CaseAccess.case_id == case.id)
+        .order_by(CaseAccess.id)
+    ).all()
+    names = {
+        u.id: u.name
+        for u in db.session.scalars(
+            select(User).where(User.id.in_({a.granted_by_id for a, _ in rows}))
+        )
+    }
+    grants = [
+        Grant(
+            access.id,
+            user.id,
+            user.name,
+            user.email,
+            user.role,
+            access.purpose,
+            access.until_on,
+            names.get(access.granted_by_id, ""),
+            access.revoked_at is None and access.until_on >= today and user.active,
+        )
+        for access, user in rows
+    ]
+    return sorted(grants, key=lambda g: not g.live)
+
+
+def grantable_users(actor: User) -> list[User]:
+    """People a business manager may give access to: their partnership's grant-only roles."""
+    if actor.role != "business_manager":
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.partnership_id == actor.partnership_id,
+                User.role.in_(SEES_GRANTED_CASES),
+                User.active.is_(True),
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+def grant_access(
+    actor: User, case_id: int, user_id: int, purpose: str, until_on: date
+) -> CaseAccess:
+    case = _case_for_manager(actor, case_id)
+    errors = {}
+    grantee = db.session.get(User, user_id)
+    if (
+        grantee is None
+        or grantee.partnership_id != actor.partnership_id
+        or grantee.role not in SEES_GRANTED_CASES
+        or not grantee.active
+    ):
+        errors["user_id"] = "Choose a panel member, reviewer or agency contributor"
+    if not purpose or not purpose.strip():
+        errors["purpose"] = "Enter the purpose of the access"
+    elif len(purpose) > 200:
+        errors["purpose"] = "Purpose must be 200 characters or fewer"
+    if until_on < london_today():
+        errors["until_on"] = "The date must be today or in the future"
+    if errors:
+        raise Invalid("The access could not be given.", errors)
+    live = db.session.scalar(
+        select(CaseAccess).where(
+            CaseAccess.case_id == case.id,
+            CaseAccess.user_id == user_id,
+            CaseAccess.revoked_at.is_(None),
+            CaseAccess.until_on >= london_today(),
+        )
+    )
+    if live is not None:
+        raise Conflict(f"{grantee.name} already has access to this case until {live.until_on}.")
+    access = CaseAccess(
+        case_id=case.id,
+        user_id=user_id,
+        purpose=purpose.strip(),
+        until_on=until_on,
+        granted_by_id=actor.id,
+    )
+    db.session.add(access)
+    db.session.commit()
+    return access
+
+
+def revoke_access(actor: User, case_id: int, grant_id: int) -> None:
+    case = _case_for_manager(actor, case_id)
+    access = db.session.scalar(
+        select(CaseAccess).where(CaseAccess.id == grant_id, CaseAccess.case_id == case.id)
+    )
+    if access is None:
+        raise NotFound("There is no such grant on this case.")
+    if access.revoked_at is None:
+        access.revoked_at = utcnow()
+        db.session.commit()
