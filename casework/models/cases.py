@@ -240,6 +240,7 @@ class CaseAccess(db.Model):
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class CaseRead(db.Model):

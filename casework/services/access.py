@@ -143,4 +143,5 @@ def revoke_access(actor: User, case_id: int, grant_id: int) -> None:
         raise NotFound("There is no such grant on this case.")
     if access.revoked_at is None:
         access.revoked_at = utcnow()
+        access.revoked_by_id = actor.id
         db.session.commit()
