@@ -37,8 +37,14 @@ lint: install ## ruff: lint and formatting
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+.PHONY: chromium
+chromium: ## Install Debian's Chromium for the browser tests, if missing (needs root)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing and this is not root: install Debian's chromium package."; fi; }
+
 .PHONY: test
-test: install lint ## Set everything up and run the whole suite (SQLite and PostgreSQL)
+test: install chromium lint ## Set everything up and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/pytest
 
 .PHONY: bench
