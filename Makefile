@@ -30,7 +30,7 @@ demo: db ## Load the demonstration data if the database is empty
 
 .PHONY: run
 run: demo ## Set everything up on SQLite with demonstration data and serve on http://127.0.0.1:5000
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	CASEWORK_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
 .PHONY: lint
 lint: install ## ruff: lint and formatting

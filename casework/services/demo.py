@@ -297,14 +297,11 @@ def _summary(loaded: bool, token: str) -> str:
     )
     return f"""{head}
 
-  API:      {BASE_URL}/api/v1
-  OpenAPI:  {BASE_URL}/api/v1/openapi.json
-  Health:   {BASE_URL}/healthz
+  Sign in:  {BASE_URL}/sign-in
+  API:      {BASE_URL}/api/v1   (OpenAPI document: {BASE_URL}/api/v1/openapi.json)
 
-The people below each have the password {DEMO_PASSWORD!r} for the web sign-in, which
-arrives with the web pages (demonstration only: never use this data or password for real
-work). Any of them can have an API token:
-  flask --app wsgi casework create-token --email EMAIL
+Sign in as any of these people with the password {DEMO_PASSWORD!r}
+(demonstration only: never use this data or password for real work):
 {people}
 
 A new API token for {MANAGER_EMAIL} (business manager):
