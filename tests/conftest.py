@@ -53,6 +53,7 @@ def quick_password_hashing():
     fast = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("casework.services.users.generate_password_hash", fast)
+        patch.setattr("casework.services.auth.generate_password_hash", fast)
         yield
 
 

@@ -66,6 +66,8 @@ class Case(db.Model):
             "state <> 'withdrawn' OR withdrawn_reason IS NOT NULL", name="withdrawn_has_reason"
         ),
         Index("ix_cases_partnership_state", "partnership_id", "state"),
+        # The case list: a partnership's cases, newest first.
+        Index("ix_cases_partnership_id_id", "partnership_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,15 @@ class Grant:
     until_on: date
     granted_by: str
     live: bool
+    status: str = "live"  # "live", "taken_back", "expired" or "deactivated"
+
+
+def _status(access: CaseAccess, user: User, today: date) -> str:
+    if access.revoked_at is not None:
+        return "taken_back"
+    if access.until_on < today:
+        return "expired"
+    return "live" if user.active else "deactivated"
 
 
 def _case_for_manager(actor: User, case_id: int) -> Case:
@@ -38,6 +47,13 @@ def _case_for_manager(actor: User, case_id: int) -> Case:
     if actor.role != "business_manager":
         raise NotPermitted("Only a business manager gives or takes back access to a case.")
     return case
+
+
+def case_for_grants(actor: User, case_id: int) -> Case:
+    """The case whose grants a business manager manages: NotFound if the actor may not see
+    it (another partnership's), NotPermitted unless a business manager. Not a read of its detail.
+    """
+    return _case_for_manager(actor, case_id)
 
 
 def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[Grant]:
@@ -67,7 +83,8 @@ def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[
             access.purpose,
             access.until_on,
             names.get(access.granted_by_id, ""),
-            access.revoked_at is None and access.until_on >= today and user.active,
+            _status(access, user, today) == "live",
+            _status(access, user, today),
         )
         for access, user in rows
     ]
@@ -96,7 +113,9 @@ def grant_access(
 ) -> CaseAccess:
     case = _case_for_manager(actor, case_id)
     errors = {}
-    grantee = db.session.get(User, user_id)
+    # An id beyond PostgreSQL's integer range is nobody, not a database error.
+    known_id = isinstance(user_id, int) and 0 < user_id < 2**31
+    grantee = db.session.get(User, user_id) if known_id else None
     if (
         grantee is None
         or grantee.partnership_id != actor.partnership_id
@@ -106,9 +125,11 @@ def grant_access(
         errors["user_id"] = "Choose a panel member, reviewer or agency contributor"
     if not purpose or not purpose.strip():
         errors["purpose"] = "Enter the purpose of the access"
-    elif len(purpose) > 200:
+    elif len(purpose.strip()) > 200:
         errors["purpose"] = "Purpose must be 200 characters or fewer"
-    if until_on < london_today():
+    if not isinstance(until_on, date):
+        errors["until_on"] = "Enter the date the access ends"
+    elif until_on < london_today():
         errors["until_on"] = "The date must be today or in the future"
     if errors:
         raise Invalid("The access could not be given.", errors)
@@ -121,7 +142,8 @@ def grant_access(
         )
     )
     if live is not None:
-        raise Conflict(f"{grantee.name} already has access to this case until {live.until_on}.")
+        until = f"{live.until_on.day} {live.until_on:%B %Y}"
+        raise Conflict(f"{grantee.name} already has access to this case until {until}.")
     access = CaseAccess(
         case_id=case.id,
         user_id=user_id,
@@ -134,7 +156,9 @@ def grant_access(
     return access
 
 
-def revoke_access(actor: User, case_id: int, grant_id: int) -> None:
+def revoke_access(actor: User, case_id: int, grant_id: int) -> User:
+    """Take back a grant (once: taking back a grant already taken back changes nothing).
+    Returns the person who held it."""
     case = _case_for_manager(actor, case_id)
     access = db.session.scalar(
         select(CaseAccess).where(CaseAccess.id == grant_id, CaseAccess.case_id == case.id)
@@ -145,3 +169,6 @@ def revoke_access(actor: User, case_id: int, grant_id: int) -> None:
         access.revoked_at = utcnow()
         access.revoked_by_id = actor.id
         db.session.commit()
+    grantee = db.session.get(User, access.user_id)
+    assert grantee is not None
+    return grantee

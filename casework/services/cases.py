@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, Exists, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from casework.extensions import db
@@ -128,12 +128,71 @@ def case_history(case: Case) -> list[CaseEvent]:
     return list(db.session.scalars(case.history.select().order_by(CaseEvent.id)))
 
 
+def _escape_like(text: str) -> str:
+    """Searched text is matched literally: % and _ are not wildcards here."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @dataclass
 class CasePage:
     items: list[Case]
     page: int
     per_page: int
     total: int
+
+
+def case_filters(
+    user: User,
+    *,
+    state: str | None = None,
+    overdue: bool = False,
+    on: date | None = None,
+    not_overdue: bool = False,
+    nature: str | None = None,
+    aware_year: int | None = None,
+    text: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on `Case` for the cases `user` may see that pass the filters.
+
+    `overdue` keeps the cases with a clock overdue on `on` (default today), `not_overdue` those
+    without one; `aware_year` is the year the local authority became aware; `text` is looked
+    for, ignoring case, in the reference and the pseudonym.
+    """
+    require_case_reader(user)
+    on = on or london_today()
+    if state is not None and state not in STATES:
+        raise Invalid("Unknown state.", {"state": f"Choose one of: {', '.join(STATES)}"})
+    if nature is not None and nature not in NATURES:
+        raise Invalid("Unknown nature.", {"nature": f"Choose one of: {', '.join(NATURES)}"})
+    if aware_year is not None and not 1900 <= aware_year <= 9998:
+        raise Invalid("Bad year.", {"aware_year": "Give a year such as 2023"})
+    where = [visible_cases_clause(user, london_today())]
+    if state:
+        where.append(Case.state == state)
+    if overdue:
+        where.append(has_overdue_clock(on))
+    if not_overdue:
+        where.append(~has_overdue_clock(on))
+    if nature:
+        where.append(Case.nature == nature)
+    if aware_year is not None:
+        # A range, not EXTRACT(year ...), so an index on la_aware_on could serve it.
+        where.append(Case.la_aware_on >= date(aware_year, 1, 1))
+        where.append(Case.la_aware_on < date(aware_year + 1, 1, 1))
+    if text and text.strip():
+        pattern = "%" + _escape_like(text.strip().lower()) + "%"
+        where.append(
+            or_(
+                func.lower(Case.reference).like(pattern, escape="\\"),
+                func.lower(Case.pseudonym).like(pattern, escape="\\"),
+            )
+        )
+    return where
+
+
+def has_overdue_clock(on: date) -> Exists:
+    """SQL for "the case has a clock overdue on `on`"."""
+    return exists(select(Clock.id).where(Clock.case_id == Case.id, open_clock_overdue_clause(on)))
 
 
 def list_cases(
@@ -144,22 +203,25 @@ def list_cases(
     on: date | None = None,
     page: int = 1,
     per_page: int = 50,
+    not_overdue: bool = False,
+    nature: str | None = None,
+    aware_year: int | None = None,
+    text: str | None = None,
 ) -> CasePage:
-    """The cases `user` may see, newest first, filtered and paginated."""
-    require_case_reader(user)
-    on = on or london_today()
-    if state is not None and state not in STATES:
-        raise Invalid("Unknown state.", {"state": f"Choose one of: {', '.join(STATES)}"})
+    """The cases `user` may see, newest first, filtered (see `case_filters`) and paginated."""
+    where = case_filters(
+        user,
+        state=state,
+        overdue=overdue,
+        on=on,
+        not_overdue=not_overdue,
+        nature=nature,
+        aware_year=aware_year,
+        text=text,
+    )
     if page < 1 or not 1 <= per_page <= 100:
         raise Invalid(
             "Bad page.", {"page" if page < 1 else "per_page": "page >= 1, per_page 1 to 100"}
-        )
-    where = [visible_cases_clause(user, london_today())]
-    if state:
-        where.append(Case.state == state)
-    if overdue:
-        where.append(
-            exists(select(Clock.id).where(Clock.case_id == Case.id, open_clock_overdue_clause(on)))
         )
     total = db.session.scalar(select(func.count(Case.id)).where(*where)) or 0
     items = db.session.scalars(

@@ -1,20 +1,441 @@
-"""Administration: users, agencies and the partnership's settings."""
+"""Administration: users, agencies, the partnership's settings and the history of changes.
 
-from flask import Blueprint, render_template
+Admins see every page here; business managers see the users and may invite people (the
+services say whom). Everyone else gets a 403 on every page, GET or POST, before any form is
+read. Each view calls the service that checks permission and scope itself; a service's field
+errors go back beside the form's fields of the same name.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms.fields import RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from casework.services.admin import (
+    add_agency,
+    get_agency,
+    list_agencies,
+    list_changes,
+    rename_agency,
+    require_admin,
+    require_administration,
+    set_agency_active,
+)
+from casework.services.admin_settings import (
+    NUMBERS,
+    SETTING_NAMES,
+    add_closure_day,
+    get_settings,
+    remove_closure_day,
+    update_settings,
+)
+from casework.services.admin_users import (
+    change_role,
+    get_user,
+    invite_user,
+    list_users,
+    reinvite_user,
+    role_options,
+    set_user_active,
+)
+from casework.services.errors import Invalid
+from casework.services.today import LONDON
+from casework.web.forms import GovDateField
+from casework.web.template_helpers import ROLE_NAMES, words
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+ANCHORS = {
+    "sin_submitted_on": "When the Serious Incident Notification is sent to the Panel",
+    "la_aware_on": "When the local authority becomes aware of the incident",
+}
+SETTING_LABELS = {
+    "rapid_review_anchor": "Rapid review clock starts",
+    "rapid_review_days": "Rapid review",
+    "panel_response_days": "Panel response",
+    "agency_return_days": "Agency return",
+    "reviewer_appointment_days": "Reviewer appointment",
+    "terms_of_reference_days": "Terms of reference",
+    "publication_months": "Publication",
+    "pause_local_clocks_on_hold": "Local targets pause during a hold",
+    "due_soon_days": "Due soon warning",
+    "escalate_after_days": "Escalate when overdue by",
+}
+SETTING_HINTS = {
+    "rapid_review_days": "After the clock starts. National guidance: 15 working days.",
+    "panel_response_days": "After the rapid review is sent, before chasing the Panel.",
+    "agency_return_days": "For each agency request, unless the request says otherwise.",
+    "reviewer_appointment_days": "After the decision to hold a local review.",
+    "terms_of_reference_days": "After the decision to hold a local review.",
+    "publication_months": "After the decision to hold a local review. Guidance: 6 months.",
+    "due_soon_days": "Before the due date. 0 warns on the last working day only.",
+    "escalate_after_days": "After the due date; escalations go to the three partner leads too.",
+}
+# How the history shows each field's name; the settings use their labels above.
+FIELD_NAMES = {
+    **SETTING_LABELS,
+    "invited": "Invited",
+    "invitation": "Invitation link",
+    "role": "Role",
+    "partner": "Statutory partner",
+    "agency": "Agency",
+    "active": "Active",
+    "added": "Added",
+    "removed": "Removed",
+    "name": "Name",
+}
+
+
+@admin.before_request
+def _administration_only():
+    require_administration(current_user)  # NotPermitted: the 403 page, whatever was sent
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _show_errors(form: FlaskForm, error: Invalid) -> None:
+    """The service's field errors beside the fields (a field's own error is kept)."""
+    for name, message in error.fields.items():
+        field = form._fields.get(name)
+        if field is not None and not field.errors:
+            field.errors = [message]
+    if not any(name in form._fields for name in error.fields):
+        flash(error.message, "error")
+
+
+# Users -----------------------------------------------------------------------------------
+
+
+# WTForms orders fields by when they were declared: the person's name and email come first,
+# as on the page, so the error summary lists problems in the page's order.
+class PersonForm(FlaskForm):
+    name = StringField("Full name", widget=GovTextInput())
+    email = StringField("Email address", widget=GovTextInput())
+
+
+class RoleForm(FlaskForm):
+    role = RadioField("Role", widget=GovRadioInput(), validate_choice=False)
+    partner = RadioField(
+        "Statutory partner",
+        description="For a partner lead only: the partner they sign off for.",
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    agency = SelectField(
+        "Agency",
+        description="For an agency contributor only: the agency whose requests they answer.",
+        widget=GovSelect(),
+        validate_choice=False,
+    )
+
+    def offer(self, options) -> None:
+        self.role.choices = [SelectChoice(role, ROLE_NAMES[role]) for role in options.roles]
+        self.partner.choices = [SelectChoice(p, words(p)) for p in options.partners]
+        self.agency.choices = [
+            SelectChoice("", "Choose an agency"),
+            *(SelectChoice(str(i), name) for i, name in options.agencies),
+        ]
+
+    def role_fields(self) -> dict:
+        return {
+            "role": self.role.data,
+            "partner": self.partner.data if self.partner.choices else None,
+            "agency_id": self.agency.data or None,
+        }
+
+
+class InviteForm(PersonForm, RoleForm):
+    submit = SubmitField("Create invitation link", widget=GovSubmitInput())
+
+
+class ChangeRoleForm(RoleForm):
+    submit = SubmitField("Change role", widget=GovSubmitInput())
 
 
 @admin.get("/users")
 def users():
-    return render_template("admin/users.html", title="Users")
+    return render_template("admin/users.html", people=list_users(_me()), title="Users")
+
+
+@admin.route("/users/invite", methods=["GET", "POST"])
+def invite():
+    form = InviteForm()
+    form.offer(role_options(_me()))
+    if form.validate_on_submit():
+        try:
+            user, token = invite_user(
+                _me(), name=form.name.data, email=form.email.data, **form.role_fields()
+            )
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            return _show_link_once(user.id, token)
+    return render_template("admin/invite.html", form=form, title="Invite a user")
+
+
+def _show_link_once(user_id: int, token: str):
+    # Kept in the session only until the next page shows it: a refresh does not post again.
+    link = url_for("auth.invitation", token=token, _external=True)
+    session["invitation_link"] = {"user_id": user_id, "url": link}
+    return redirect(url_for("admin.invitation_link", user_id=user_id))
+
+
+@admin.get("/users/<int:user_id>/invitation-link")
+def invitation_link(user_id: int):
+    detail = get_user(_me(), user_id)
+    kept = session.pop("invitation_link", None)
+    link = kept["url"] if kept and kept.get("user_id") == user_id else None
+    return render_template(
+        "admin/invitation_link.html",
+        detail=detail,
+        link=link,
+        title=f"Invitation link for {detail.person.name}",
+    )
+
+
+@admin.post("/users/<int:user_id>/invitation")
+def reinvite(user_id: int):
+    user, token = reinvite_user(_me(), user_id)
+    return _show_link_once(user.id, token)
+
+
+@admin.get("/users/<int:user_id>")
+def user(user_id: int):
+    detail = get_user(_me(), user_id)
+    return render_template("admin/user.html", detail=detail, title=f"{detail.person.name} – Users")
+
+
+@admin.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+def change_user_role(user_id: int):
+    require_admin(_me())
+    detail = get_user(_me(), user_id)
+    if not detail.may_change:  # their own role: the service refuses it, say so before the form
+        abort(403)
+    person = detail.person
+    form = ChangeRoleForm(
+        data={"role": person.role, "partner": person.partner, "agency": str(person.agency_id or "")}
+    )
+    form.offer(role_options(_me()))
+    if form.validate_on_submit():
+        try:
+            changed = change_role(_me(), user_id, **form.role_fields())
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            if changed:
+                flash(f"{person.name}'s role is changed.", "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return render_template(
+        "admin/change_role.html", form=form, detail=detail, title=f"Change role – {person.name}"
+    )
+
+
+@admin.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    user = set_user_active(_me(), user_id, False)
+    flash(f"{user.name} is deactivated and can no longer sign in.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@admin.post("/users/<int:user_id>/reactivate")
+def reactivate_user(user_id: int):
+    user = set_user_active(_me(), user_id, True)
+    flash(f"{user.name} is active again.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+# Agencies --------------------------------------------------------------------------------
+
+
+class AgencyForm(FlaskForm):
+    name = StringField("Name of the agency", widget=GovTextInput())
+    submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 @admin.get("/agencies")
 def agencies():
-    return render_template("admin/agencies.html", title="Agencies")
+    return render_template("admin/agencies.html", agencies=list_agencies(_me()), title="Agencies")
 
 
-@admin.get("/settings")
+@admin.route("/agencies/new", methods=["GET", "POST"])
+def new_agency():
+    require_admin(_me())
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            agency = add_agency(_me(), form.name.data)
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            flash(f"{agency.name} is added.", "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, title="Add an agency")
+
+
+@admin.route("/agencies/<int:agency_id>/rename", methods=["GET", "POST"])
+def rename(agency_id: int):
+    agency = get_agency(_me(), agency_id)
+    form = AgencyForm(data={"name": agency.name})
+    old_name = agency.name
+    if form.validate_on_submit():
+        try:
+            agency = rename_agency(_me(), agency_id, form.name.data)
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            flash(f"{old_name} is now called {agency.name}.", "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template(
+        "admin/agency_form.html", form=form, agency_name=old_name, title=f"Rename {old_name}"
+    )
+
+
+@admin.post("/agencies/<int:agency_id>/deactivate")
+def deactivate_agency(agency_id: int):
+    agency = set_agency_active(_me(), agency_id, False)
+    flash(f"{agency.name} is deactivated: nobody new can be invited for it.", "success")
+    return redirect(url_for("admin.agencies"))
+
+
+@admin.post("/agencies/<int:agency_id>/reactivate")
+def reactivate_agency(agency_id: int):
+    agency = set_agency_active(_me(), agency_id, True)
+    flash(f"{agency.name} is active again.", "success")
+    return redirect(url_for("admin.agencies"))
+
+
+# Settings --------------------------------------------------------------------------------
+
+
+def _number(name: str) -> StringField:
+    return StringField(SETTING_LABELS[name], description=SETTING_HINTS[name], widget=GovTextInput())
+
+
+class SettingsForm(FlaskForm):
+    rapid_review_anchor = RadioField(
+        "When does the rapid review clock start?",
+        choices=[SelectChoice(value, text) for value, text in ANCHORS.items()],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    rapid_review_days = _number("rapid_review_days")
+    panel_response_days = _number("panel_response_days")
+    agency_return_days = _number("agency_return_days")
+    reviewer_appointment_days = _number("reviewer_appointment_days")
+    terms_of_reference_days = _number("terms_of_reference_days")
+    publication_months = _number("publication_months")
+    pause_local_clocks_on_hold = RadioField(
+        "Do local targets pause while a case is on hold?",
+        description="Statutory clocks never pause.",
+        choices=[
+            SelectChoice("yes", "Yes, their due dates move later by the length of the hold"),
+            SelectChoice("no", "No"),
+        ],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    due_soon_days = _number("due_soon_days")
+    escalate_after_days = _number("escalate_after_days")
+    # Escalation on/off and the daily digest time arrive with the scheduler: add their fields
+    # here, in SETTING_NAMES (services/admin_settings.py) and in the "Alerts" fieldset of
+    # templates/admin/settings.html.
+    submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+
+class ClosureDayForm(FlaskForm):
+    day = GovDateField("Date", noun="the date of the closure day")
+    name = StringField("Name", description="For example, Christmas closure", widget=GovTextInput())
+    submit = SubmitField("Add closure day", widget=GovSubmitInput())
+
+
+@admin.route("/settings", methods=["GET", "POST"])
 def settings():
-    return render_template("admin/settings.html", title="Settings")
+    current = get_settings(_me())
+    values = {name: str(value) for name, value in current.values.items()}
+    values["pause_local_clocks_on_hold"] = (
+        "yes" if current.values["pause_local_clocks_on_hold"] else "no"
+    )
+    form = SettingsForm(data=values)
+    if form.validate_on_submit():
+        try:
+            changed = update_settings(_me(), {name: form[name].data for name in SETTING_NAMES})
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            flash(_saved(changed), "success")
+            return redirect(url_for("admin.settings"))
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        closures=current.closures,
+        units={name: setting.unit for name, setting in NUMBERS.items()},
+        title="Settings",
+    )
+
+
+def _saved(changed: list[str]) -> str:
+    if not changed:
+        return "Nothing was changed."
+    return (
+        f"Settings saved: {', '.join(SETTING_LABELS[name].lower() for name in changed)}. "
+        "The due dates of open cases follow the new settings."
+    )
+
+
+@admin.route("/closure-days/new", methods=["GET", "POST"])
+def new_closure_day():
+    require_admin(_me())
+    form = ClosureDayForm()
+    if request.method == "POST":
+        form.validate()  # reads the date boxes; the service checks the rest, errors together
+        try:
+            closure = add_closure_day(_me(), form.day.data, form.name.data)
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            flash(f"{closure.name} is a closure day. Open clocks skip it.", "success")
+            return redirect(url_for("admin.settings"))
+    return render_template("admin/closure_day.html", form=form, title="Add a closure day")
+
+
+@admin.post("/closure-days/<int:closure_id>/remove")
+def remove_closure(closure_id: int):
+    remove_closure_day(_me(), closure_id)
+    flash("The closure day is removed. Open clocks count it as a working day again.", "success")
+    return redirect(url_for("admin.settings"))
+
+
+# History ---------------------------------------------------------------------------------
+
+
+def _when(at: datetime) -> str:
+    """8 March 2023 at 2:05pm, in London time."""
+    local = at.replace(tzinfo=UTC).astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+@admin.get("/history")
+def history():
+    page = list_changes(_me(), page=request.args.get("page", 1, type=int))
+    return render_template(
+        "admin/history.html",
+        changes=page,
+        field_names=FIELD_NAMES,
+        anchors=ANCHORS,
+        when=_when,
+        title="History of changes" + (f" (page {page.page})" if page.page > 1 else ""),
+    )

@@ -50,6 +50,20 @@ def error_summary(form) -> dict:
     return params
 
 
+# Which navigation item a page belongs to: its endpoint, or else its blueprint's item.
+SECTION_OF_BLUEPRINT = {
+    "cases": "cases.index",
+    "case_events": "cases.index",
+    "access": "cases.index",
+}
+ADMIN_SECTIONS = (
+    ("/admin/agencies", "admin.agencies"),
+    ("/admin/settings", "admin.settings"),
+    ("/admin/closure-days", "admin.settings"),
+    ("/admin/history", "admin.history"),
+)
+
+
 def _navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
@@ -59,10 +73,21 @@ def _navigation() -> list[dict]:
     if current_user.role in ("admin", "business_manager"):
         items.append(("admin.users", "Users"))
     if current_user.role == "admin":
-        items += [("admin.agencies", "Agencies"), ("admin.settings", "Settings")]
-    current = request.blueprint
+        items += [
+            ("admin.agencies", "Agencies"),
+            ("admin.settings", "Settings"),
+            ("admin.history", "History"),
+        ]
+    endpoints = {endpoint for endpoint, _ in items}
+    current = request.endpoint
+    if current not in endpoints:
+        current = SECTION_OF_BLUEPRINT.get(request.blueprint or "", current)
+    if current not in endpoints and request.blueprint == "admin":
+        current = next(
+            (e for prefix, e in ADMIN_SECTIONS if request.path.startswith(prefix)), "admin.users"
+        )
     return [
-        {"href": url_for(endpoint), "text": text, "active": endpoint.split(".")[0] == current}
+        {"href": url_for(endpoint), "text": text, "active": endpoint == current}
         for endpoint, text in items
     ]
 

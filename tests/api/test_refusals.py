@@ -244,3 +244,8 @@ def test_a_lead_naming_no_real_partner_is_422(as_user, police_lead, manager_api,
     response = as_user(police_lead).fire(case_id, "sign_off", on="2023-03-15", partner="army")
     assert response.status_code == 422
     assert "partner" in response.json["error"]["fields"]
+
+
+def test_an_id_beyond_the_databases_range_is_simply_not_found(manager_api):
+    assert manager_api.get("/cases/10000000000000").status_code == 404
+    assert manager_api.fire(10000000000000, "notify", on="2023-03-06").status_code == 404

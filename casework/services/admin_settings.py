@@ -1,0 +1,240 @@
+"""The partnership's clock settings and closure days, and keeping open clocks true to them.
+
+Every setting here changes when a clock falls due or when its alerts climb the ladder, so a
+change recomputes the clocks of every case of the partnership that is not in a terminal state,
+in the same transaction: due dates and the stored rung dates follow the new settings at once.
+Each clock of those cases is worked out again from the case's history, met ones included,
+exactly as firing an event on the case would do; cases in a terminal state keep the clocks they
+ended with. That is one query for the cases (with their clocks) and one for their histories,
+whatever the number of cases.
+
+Escalation on/off and the daily digest time arrive with the scheduler: add them to
+`SETTING_NAMES` (with a parser in `_parse`) but not to `CLOCK_SETTINGS`, since they move no
+clock, and to the settings form.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload, selectinload
+
+from casework.extensions import db
+from casework.models import Case, CaseEvent, ClosureDay, Partnership, User
+from casework.services.admin import clean_name, record_change, require_admin
+from casework.services.clocks import recompute_clocks, set_rungs
+from casework.services.errors import Invalid, NotFound
+from casework.services.partnerships import clock_settings
+from workflows.cases import TERMINAL_STATES
+from workflows.clocks import CASE_CLOCK_KINDS, RAPID_REVIEW_ANCHORS, ClockSettings
+
+
+@dataclass(frozen=True)
+class NumberSetting:
+    name: str
+    label: str  # as it reads in an error message: "The rapid review time"
+    minimum: int
+    maximum: int
+    unit: str
+
+
+NUMBER_SETTINGS = (
+    NumberSetting("rapid_review_days", "The rapid review time", 1, 60, "working days"),
+    NumberSetting("panel_response_days", "The Panel response time", 1, 60, "working days"),
+    NumberSetting("agency_return_days", "The agency return time", 1, 60, "working days"),
+    NumberSetting(
+        "reviewer_appointment_days", "The reviewer appointment time", 1, 120, "working days"
+    ),
+    NumberSetting("terms_of_reference_days", "The terms of reference time", 1, 120, "working days"),
+    NumberSetting("publication_months", "The publication time", 1, 24, "calendar months"),
+    NumberSetting("due_soon_days", "The due soon warning", 0, 20, "working days"),
+    NumberSetting("escalate_after_days", "The escalation", 1, 60, "working days"),
+)
+NUMBERS = {s.name: s for s in NUMBER_SETTINGS}
+CHOICE_SETTINGS: dict[str, tuple[Any, ...]] = {
+    "rapid_review_anchor": RAPID_REVIEW_ANCHORS,
+    "pause_local_clocks_on_hold": (True, False),
+}
+# In the order the settings page shows them (and the history records them).
+SETTING_NAMES = (
+    "rapid_review_anchor",
+    "rapid_review_days",
+    "panel_response_days",
+    "agency_return_days",
+    "reviewer_appointment_days",
+    "terms_of_reference_days",
+    "publication_months",
+    "pause_local_clocks_on_hold",
+    "due_soon_days",
+    "escalate_after_days",
+)
+assert set(SETTING_NAMES) == {*NUMBERS, *CHOICE_SETTINGS}
+CLOCK_SETTINGS = frozenset(SETTING_NAMES)  # a change to any of these recomputes open clocks
+CHOICE_ERRORS = {
+    "rapid_review_anchor": "Choose when the rapid review clock starts",
+    "pause_local_clocks_on_hold": "Choose whether local targets pause during a hold",
+}
+TRUE_WORDS, FALSE_WORDS = ("yes", "true", "1", "on"), ("no", "false", "0", "off")
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict[str, Any]  # every name in SETTING_NAMES
+    closures: list[ClosureDay]
+
+
+def get_settings(actor: User) -> Settings:
+    """The partnership's clock settings and closure days (admins)."""
+    require_admin(actor)
+    partnership = db.session.get(Partnership, actor.partnership_id)
+    assert partnership is not None
+    return Settings(
+        {name: getattr(partnership, name) for name in SETTING_NAMES},
+        list(partnership.closures),
+    )
+
+
+def _parse(name: str, raw: Any) -> tuple[Any, str | None]:
+    if name in NUMBERS:
+        setting = NUMBERS[name]
+        text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
+        if not text:
+            return None, f"Enter {setting.label[0].lower()}{setting.label[1:]} in {setting.unit}"
+        if not text.isascii() or not text.isdigit():
+            return None, f"{setting.label} must be a whole number of {setting.unit}"
+        value = int(text)
+        if not setting.minimum <= value <= setting.maximum:
+            return None, (
+                f"{setting.label} must be between {setting.minimum} and {setting.maximum}"
+                f" {setting.unit}"
+            )
+        return value, None
+    if name == "pause_local_clocks_on_hold":
+        word = str(raw).strip().lower()
+        if isinstance(raw, bool) or word in TRUE_WORDS + FALSE_WORDS:
+            return (raw if isinstance(raw, bool) else word in TRUE_WORDS), None
+        return None, CHOICE_ERRORS[name]
+    if raw in CHOICE_SETTINGS[name]:
+        return raw, None
+    return None, CHOICE_ERRORS[name]
+
+
+def update_settings(actor: User, raw: Mapping[str, Any]) -> list[str]:
+    """Change the settings given in `raw` (others stay as they are); returns what changed.
+
+    Each changed setting is recorded in the history with its old and new value, and the open
+    clocks are recomputed, all in one transaction.
+    """
+    require_admin(actor)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in SETTING_NAMES:
+            errors[name] = "This is not a setting"
+            continue
+        values[name], message = _parse(name, value)
+        if message:
+            errors[name] = message
+    if errors:
+        raise Invalid("The settings could not be saved: check the fields.", errors)
+
+    partnership = _locked_partnership(actor)
+    changed = [name for name in SETTING_NAMES if name in values]
+    changed = [name for name in changed if getattr(partnership, name) != values[name]]
+    for name in changed:
+        record_change(actor, "settings", name, getattr(partnership, name), values[name])
+        setattr(partnership, name, values[name])
+    if CLOCK_SETTINGS.intersection(changed):
+        recompute_open_clocks(partnership.id)
+    db.session.commit()  # also lets go of the lock when nothing changed
+    return changed
+
+
+def _locked_partnership(actor: User) -> Partnership:
+    """The actor's partnership, locked: two admins saving at once take turns."""
+    partnership = db.session.scalar(
+        select(Partnership).where(Partnership.id == actor.partnership_id).with_for_update()
+    )
+    assert partnership is not None
+    return partnership
+
+
+def add_closure_day(actor: User, day: date | None, name: str | None) -> ClosureDay:
+    """A day the partnership is closed; the open clocks move to skip it."""
+    require_admin(actor)
+    errors: dict[str, str] = {}
+    if day is None:
+        errors["day"] = "Enter the date of the closure day"
+    try:
+        name = clean_name(name, "name of the closure day")
+    except Invalid as error:
+        errors.update(error.fields)
+    if day is not None and not 2000 <= day.year <= 2100:
+        errors["day"] = "The date must be between the years 2000 and 2100"
+    partnership = _locked_partnership(actor)
+    if "day" not in errors and day in {c.day for c in partnership.closures}:
+        errors["day"] = "This date is already a closure day"
+    if errors:
+        db.session.rollback()  # let go of the lock
+        raise Invalid("The closure day could not be added: check the fields.", errors)
+    assert day is not None
+    closure = ClosureDay(day=day, name=name)
+    partnership.closures.append(closure)
+    record_change(actor, "closure days", "added", None, f"{day.isoformat()} {name}")
+    recompute_open_clocks(partnership.id)
+    db.session.commit()
+    return closure
+
+
+def remove_closure_day(actor: User, closure_id: int) -> None:
+    """No longer a closure day: the open clocks count it as a working day again."""
+    require_admin(actor)
+    partnership = _locked_partnership(actor)
+    closure = next((c for c in partnership.closures if c.id == closure_id), None)
+    if closure is None:
+        db.session.rollback()
+        raise NotFound("There is no such closure day.")
+    record_change(actor, "closure days", "removed", f"{closure.day.isoformat()} {closure.name}")
+    partnership.closures.remove(closure)
+    recompute_open_clocks(partnership.id)
+    db.session.commit()
+
+
+def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = None) -> int:
+    """Recompute the clocks of every case of the partnership not in a terminal state.
+
+    Does not commit: the caller commits it with the change that called for it. The cases are
+    locked (`FOR UPDATE` on PostgreSQL), so an event fired meanwhile waits and then computes its
+    clocks with the new settings. Returns the number of cases recomputed.
+    """
+    db.session.flush()
+    settings = settings or clock_settings(partnership_id)
+    open_cases = (Case.partnership_id == partnership_id, Case.state.not_in(sorted(TERMINAL_STATES)))
+    cases = db.session.scalars(
+        select(Case)
+        .where(*open_cases)
+        .options(selectinload(Case.clocks), lazyload(Case.sign_offs), lazyload(Case.holds))
+        .order_by(Case.id)
+        .with_for_update(of=Case)
+    ).all()
+    histories: dict[int, list[Any]] = defaultdict(list)
+    for entry in db.session.execute(
+        select(
+            CaseEvent.case_id, CaseEvent.event, CaseEvent.on, CaseEvent.facts, CaseEvent.to_state
+        )
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(*open_cases)
+        .order_by(CaseEvent.case_id, CaseEvent.id)
+    ):
+        histories[entry.case_id].append(entry)
+    for case in cases:
+        recompute_clocks(case, histories[case.id], settings)
+        for clock in case.clocks:  # clocks kept by their own records: only the ladder moves
+            if clock.kind not in CASE_CLOCK_KINDS:
+                set_rungs(clock, settings)
+    return len(cases)

@@ -1,0 +1,316 @@
+"""The partnership's users: inviting people, changing roles, deactivating and reactivating.
+
+An admin may invite anyone; a business manager may invite panel members, agency contributors
+(for the partnership's agencies) and reviewers. An invited person has no password until they
+follow their one-time link (`auth.create_invitation`); a fresh link can be made while they have
+not set one, and it replaces the earlier links. Only admins change roles and deactivate people,
+and nobody changes their own role or deactivates themselves, so a partnership always keeps the
+admin who is acting. A deactivated person's session and API tokens stop working at once (the
+sign-in and token checks look at `active`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from casework.extensions import db
+from casework.models import Agency, Invitation, User
+from casework.models.time import utcnow
+from casework.services.admin import (
+    clean_name,
+    record_change,
+    require_admin,
+    require_administration,
+)
+from casework.services.auth import create_invitation
+from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
+from workflows.cases import PARTNERS
+from workflows.roles import ROLES
+
+MANAGER_INVITES = ("panel_member", "agency_contributor", "reviewer")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_TAKEN = "There is already a user with this email address"
+
+
+def roles_invitable_by(actor: User) -> tuple[str, ...]:
+    if actor.active and actor.role == "admin":
+        return ROLES
+    if actor.active and actor.role == "business_manager":
+        return MANAGER_INVITES
+    return ()
+
+
+@dataclass(frozen=True)
+class RoleOptions:
+    """What the invitation and change-of-role forms offer."""
+
+    roles: tuple[str, ...]
+    partners: tuple[str, ...]  # empty when the actor may not invite a partner lead
+    agencies: list[tuple[int, str]]  # the partnership's active agencies
+
+
+def role_options(actor: User) -> RoleOptions:
+    """The roles, partners and agencies `actor` may give someone (admins, business managers)."""
+    require_administration(actor)
+    roles = roles_invitable_by(actor)
+    agencies = db.session.execute(
+        select(Agency.id, Agency.name)
+        .where(Agency.partnership_id == actor.partnership_id, Agency.active.is_(True))
+        .order_by(Agency.name)
+    ).all()
+    partners = PARTNERS if "partner_lead" in roles else ()
+    return RoleOptions(roles, partners, [(i, name) for i, name in agencies])
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    email: str
+    role: str
+    partner: str | None
+    agency_id: int | None
+    agency_name: str | None
+    active: bool
+    has_password: bool
+
+
+def _people(actor: User, *where) -> list[Person]:
+    rows = db.session.execute(
+        select(User, Agency.name)
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .where(User.partnership_id == actor.partnership_id, *where)
+        .order_by(func.lower(User.name), User.id)
+    ).all()
+    return [
+        Person(
+            u.id,
+            u.name,
+            u.email,
+            u.role,
+            u.partner,
+            u.agency_id,
+            agency,
+            u.active,
+            u.password_hash is not None,
+        )
+        for u, agency in rows
+    ]
+
+
+def list_users(actor: User) -> list[Person]:
+    """The partnership's users by name (admins and business managers)."""
+    require_administration(actor)
+    return _people(actor)
+
+
+@dataclass(frozen=True)
+class UserDetail:
+    person: Person
+    may_change: bool  # change the role, deactivate or reactivate
+    may_reinvite: bool
+    invitation_expires_at: datetime | None  # the latest link still usable, if any
+
+
+def get_user(actor: User, user_id: int) -> UserDetail:
+    """One of the partnership's users and what `actor` may do with them."""
+    require_administration(actor)
+    people = _people(actor, User.id == user_id)
+    if not people:
+        raise NotFound("There is no user with that id.")
+    person = people[0]
+    expires = db.session.scalar(
+        select(func.max(Invitation.expires_at)).where(
+            Invitation.user_id == person.id,
+            Invitation.used_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    return UserDetail(
+        person,
+        may_change=actor.role == "admin" and person.id != actor.id,
+        may_reinvite=_may_reinvite(actor, person.role, person.active, person.has_password),
+        invitation_expires_at=expires if person.active and not person.has_password else None,
+    )
+
+
+def _may_reinvite(actor: User, role: str, active: bool, has_password: bool) -> bool:
+    return active and not has_password and role in roles_invitable_by(actor)
+
+
+def _user(actor: User, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.partnership_id != actor.partnership_id:
+        raise NotFound("There is no user with that id.")
+    return user
+
+
+def _clean_role(
+    actor: User,
+    role: str | None,
+    partner: str | None,
+    agency_id: int | str | None,
+    current_agency_id: int | None = None,
+) -> tuple[str, str | None, Agency | None, dict[str, str]]:
+    """The role with the partner or agency it needs (others dropped), and any field errors."""
+    errors: dict[str, str] = {}
+    if role not in ROLES:
+        return "", None, None, {"role": "Choose the person's role"}
+    agency = None
+    if role == "partner_lead":
+        if partner not in PARTNERS:
+            errors["partner"] = "Choose the statutory partner they lead for"
+        else:
+            agency = db.session.scalar(
+                select(Agency).where(
+                    Agency.partnership_id == actor.partnership_id,
+                    Agency.statutory_partner == partner,
+                )
+            )
+    elif role == "agency_contributor":
+        try:
+            agency = db.session.get(Agency, int(agency_id))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            agency = None
+        if (
+            agency is None
+            or agency.partnership_id != actor.partnership_id
+            or not (agency.active or agency.id == current_agency_id)
+        ):
+            agency = None
+            errors["agency"] = "Choose the agency they work for"
+    return role, partner if role == "partner_lead" else None, agency, errors
+
+
+def invite_user(
+    actor: User,
+    *,
+    name: str | None,
+    email: str | None,
+    role: str | None,
+    partner: str | None = None,
+    agency_id: int | str | None = None,
+) -> tuple[User, str]:
+    """Create a user without a password and a one-time link for them; returns (user, token)."""
+    require_administration(actor)
+    if role in ROLES and role not in roles_invitable_by(actor):
+        raise NotPermitted(
+            "A business manager can invite panel members, agency contributors and reviewers."
+        )
+    errors: dict[str, str] = {}
+    try:
+        name = clean_name(name, "person's full name")
+    except Invalid as error:
+        errors.update(error.fields)
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email) or len(email) > 320:
+        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+    elif db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors["email"] = EMAIL_TAKEN
+    role, partner, agency, role_errors = _clean_role(actor, role, partner, agency_id)
+    errors.update(role_errors)
+    if errors:
+        raise Invalid("The invitation could not be created: check the fields.", errors)
+
+    user = User(
+        partnership_id=actor.partnership_id,
+        email=email,
+        name=name,
+        role=role,
+        partner=partner,
+        agency=agency,
+        password_hash=None,
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same email added at the same moment
+        db.session.rollback()
+        raise Invalid("The invitation could not be created.", {"email": EMAIL_TAKEN}) from None
+    subject = f"user {user.id}"
+    record_change(actor, subject, "invited", None, f"{name} <{email}>")
+    record_change(actor, subject, "role", None, role)
+    if partner:
+        record_change(actor, subject, "partner", None, partner)
+    if agency is not None:
+        record_change(actor, subject, "agency", None, agency.name)
+    return user, create_invitation(user, actor)  # commits the user, history and link together
+
+
+def reinvite_user(actor: User, user_id: int) -> tuple[User, str]:
+    """A fresh one-time link for someone who has not set a password; earlier links stop."""
+    require_administration(actor)
+    user = _user(actor, user_id)
+    if user.role not in roles_invitable_by(actor):
+        raise NotPermitted("You cannot invite someone with this role.")
+    if not user.active:
+        raise Conflict(f"{user.name} is deactivated: reactivate them first.")
+    if user.password_hash is not None:
+        raise Conflict(f"{user.name} has already set a password.")
+    now = utcnow()
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.user_id == user.id,
+            Invitation.used_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    record_change(actor, f"user {user.id}", "invitation", None, "new link")
+    return user, create_invitation(user, actor)
+
+
+def change_role(
+    actor: User,
+    user_id: int,
+    *,
+    role: str | None,
+    partner: str | None = None,
+    agency_id: int | str | None = None,
+) -> list[str]:
+    """Change someone's role, with the partner or agency it needs; returns the changed fields."""
+    require_admin(actor)
+    user = _user(actor, user_id)
+    if user.id == actor.id:
+        raise NotPermitted("You cannot change your own role.")
+    role, partner, agency, errors = _clean_role(actor, role, partner, agency_id, user.agency_id)
+    if errors:
+        raise Invalid("The role could not be changed: check the fields.", errors)
+    new_agency_id = agency.id if agency is not None else None
+    candidates = (
+        ("role", user.role, role, user.role == role),
+        ("partner", user.partner, partner, user.partner == partner),
+        (
+            "agency",
+            user.agency.name if user.agency is not None else None,
+            agency.name if agency is not None else None,
+            user.agency_id == new_agency_id,
+        ),
+    )
+    changed = []
+    for field, old, new, same in candidates:
+        if not same:
+            record_change(actor, f"user {user.id}", field, old, new)
+            changed.append(field)
+    user.role, user.partner, user.agency = role, partner, agency
+    db.session.commit()
+    return changed
+
+
+def set_user_active(actor: User, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) someone: their session and API tokens stop working."""
+    require_admin(actor)
+    user = _user(actor, user_id)
+    if user.id == actor.id:
+        raise NotPermitted("You cannot deactivate yourself.")
+    if user.active != active:
+        record_change(actor, f"user {user.id}", "active", user.active, active)
+        user.active = active
+        db.session.commit()
+    return user
