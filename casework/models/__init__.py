@@ -1,5 +1,6 @@
 """How things are stored. Import models from here."""
 
+from casework.models.alerts import Alert, AlertClaim, OutboxMessage
 from casework.models.cases import Case, CaseAccess, CaseEvent, CaseRead, Hold, SignOff
 from casework.models.clocks import Clock
 from casework.models.partnerships import Agency, ClosureDay, Partnership
@@ -9,6 +10,8 @@ from workflows.roles import ROLES
 __all__ = [
     "ROLES",
     "Agency",
+    "Alert",
+    "AlertClaim",
     "ApiToken",
     "Case",
     "CaseAccess",
@@ -17,6 +20,7 @@ __all__ = [
     "ClosureDay",
     "Clock",
     "Hold",
+    "OutboxMessage",
     "Partnership",
     "SignOff",
     "User",
