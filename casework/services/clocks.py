@@ -116,6 +116,7 @@ class DueClock:
     statutory: bool
     due_on: date
     rung: str
+    pseudonym: str | None = None
 
 
 def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
@@ -130,6 +131,7 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
             Clock.case_id,
             Case.reference,
             Case.partnership_id,
+            Case.pseudonym,
             Clock.kind,
             Clock.statutory,
             Clock.due_on,
@@ -166,6 +168,7 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
                     row.statutory,
                     row.due_on,
                     rung,
+                    row.pseudonym,
                 )
             )
     return due
