@@ -42,7 +42,7 @@ def _digest(on: date, partnership_ids: list[int] | None, now: datetime) -> int:
     query = select(Partnership.id, Partnership.escalation_enabled)
     if partnership_ids is not None:
         query = query.where(Partnership.id.in_(partnership_ids))
-    partnerships = dict(db.session.execute(query).tuples().all())
+    partnerships = {pid: enabled for pid, enabled in db.session.execute(query)}
     closures = _closures(partnerships)
     working = {p for p in partnerships if is_working_day(on, closures[p])}
     written = _write_digests(on, working, partnerships, closures, now) if working else 0
@@ -106,14 +106,15 @@ def _write_digests(
                 "next_attempt_at": now,
             }
         )
-    if rows:
-        db.session.execute(
-            dialect_insert(OutboxMessage).on_conflict_do_nothing(
-                index_elements=["user_id", "digest_on"]
-            ),
-            rows,
-        )
-    return len(rows)
+    if not rows:
+        return 0
+    written = db.session.execute(
+        dialect_insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["user_id", "digest_on"])
+        .returning(OutboxMessage.id),
+        rows,
+    )
+    return len(written.all())
 
 
 def digest_due(now_london: datetime, today: date | None = None) -> int:
