@@ -25,6 +25,17 @@ CLOCK_WORDS = {
     "advance_copy": "sending the advance copy of the report",
     "action": "an action from the review",
 }
+CLOCK_SHORT = {
+    "notification": "notification to the Panel",
+    "rapid_review": "rapid review",
+    "panel_response": "Panel response",
+    "agency_return": "agency return",
+    "reviewer_appointment": "reviewer appointment",
+    "terms_of_reference": "terms of reference",
+    "publication": "publication",
+    "advance_copy": "advance copy",
+    "action": "action",
+}
 RUNG_TITLES = {
     "due_soon": "Due soon",
     "due": "Due",
@@ -103,7 +114,7 @@ def alert_text(
     """The subject and body of the email for one rung."""
     when = timing(line.due_on, on, closures)
     subject = (
-        f"{RUNG_TITLES[line.rung]}: {line.reference} {CLOCK_WORDS.get(line.kind, line.kind)}"
+        f"{RUNG_TITLES[line.rung]}: {line.reference} {CLOCK_SHORT.get(line.kind, line.kind)}"
         f", {when}"
     )
     body = [
