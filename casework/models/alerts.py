@@ -47,10 +47,10 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
+        # The Message-ID is made from (clock, rung, due date, person) or (digest day, person),
+        # so its uniqueness is also "one message per person per rung" and "one digest per
+        # person per day", without two more indexes to keep up on every insert.
         UniqueConstraint("message_id"),
-        # One message per person per rung, and one digest per person per day.
-        UniqueConstraint("user_id", "clock_id", "rung", "due_on"),
-        UniqueConstraint("user_id", "digest_on"),
         CheckConstraint(_in("kind", MESSAGE_KINDS), name="kind"),
         CheckConstraint(
             "(kind = 'alert' AND clock_id IS NOT NULL AND rung IS NOT NULL"

@@ -77,9 +77,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['clock_id'], ['clocks.id'], name=op.f('fk_outbox_clock_id_clocks'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_outbox_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
-    sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_id')),
-    sa.UniqueConstraint('user_id', 'clock_id', 'rung', 'due_on', name=op.f('uq_outbox_user_id_clock_id_rung_due_on')),
-    sa.UniqueConstraint('user_id', 'digest_on', name=op.f('uq_outbox_user_id_digest_on'))
+    sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_id'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_clock_id'), ['clock_id'], unique=False)

@@ -2,9 +2,9 @@
 
 Each clock is shown at the highest rung it has reached (met, cancelled and paused clocks are
 not shown), to the people its alerts go to. Nothing is sent on a day that is not a working day
-of the partnership. One digest per person per day: the outbox refuses a second
-(user, digest day), so running it again, or from the command line as well as the scheduler,
-sends nothing twice.
+of the partnership. One digest per person per day: its Message-ID is made from the day and the
+person, and the outbox refuses a second one, so running it again, or from the command line as
+well as the scheduler, sends nothing twice.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _write_digests(
         return 0
     written = db.session.execute(
         dialect_insert(OutboxMessage)
-        .on_conflict_do_nothing(index_elements=["user_id", "digest_on"])
+        .on_conflict_do_nothing(index_elements=["message_id"])
         .returning(OutboxMessage.id),
         rows,
     )

@@ -88,11 +88,12 @@ def claim_rungs_reached(on: date, now: datetime) -> list[Row]:
         rungs.c.status,
         literal(now, DateTime),
     ).where(true())
+    ledger = AlertClaim.__table__
     statement = (
-        dialect_insert(AlertClaim)
+        dialect_insert(ledger)
         .from_select(["clock_id", "rung", "due_on", "status", "claimed_at"], source)
         .on_conflict_do_nothing(index_elements=["clock_id", "rung", "due_on"])
-        .returning(AlertClaim.clock_id, AlertClaim.rung, AlertClaim.due_on, AlertClaim.status)
+        .returning(ledger.c.clock_id, ledger.c.rung, ledger.c.due_on, ledger.c.status)
     )
     return list(db.session.execute(statement))
 

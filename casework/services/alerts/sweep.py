@@ -2,7 +2,7 @@
 
 The number of SQL statements does not depend on the number of clocks: one INSERT ... SELECT
 claims every rung reached, one SELECT reads the clocks won, one the people, one the closure
-days, one executemany writes the outbox, one the in-app alerts, and one UPDATE moves every
+days, one INSERT writes every outbox email, one every in-app alert, and one UPDATE moves every
 clock on to its next rung. So a sweep over 2,000 due rungs costs about what one over 10 does.
 
 The sweep decides nothing from memory: it asks the database which rungs have come by `on` and
@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, func, insert, literal, select
+from sqlalchemy import ARRAY, Integer, any_, func, literal, select
 
 from casework.extensions import db
 from casework.mail import mail_settings
 from casework.models import Alert, Case, Clock, ClosureDay, OutboxMessage, Partnership
 from casework.models.time import utcnow
+from casework.services.alerts.bulk import insert_rows
 from casework.services.alerts.ladder import advance_next_rungs, claim_rungs_reached
 from casework.services.alerts.messages import ClockLine, alert_message_id, alert_text
 from casework.services.alerts.recipients import Directory
@@ -107,10 +108,8 @@ def _sweep(on: date, now: datetime) -> SweepReport:
                         **key,
                     }
                 )
-        # executemany: one statement with many parameter sets (pipelined by psycopg).
-        if emails:
-            db.session.execute(insert(OutboxMessage), emails)
-            db.session.execute(insert(Alert), alerts)
+        insert_rows(OutboxMessage.__table__, emails)
+        insert_rows(Alert.__table__, alerts)
     advance_next_rungs(on)
     return SweepReport(on, len(won), len(claims) - len(won), len(emails), len(alerts))
 
