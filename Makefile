@@ -29,8 +29,8 @@ demo: db ## Load the demonstration data if the database is empty
 	$(FLASK) casework demo-data
 
 .PHONY: run
-run: demo ## Set everything up on SQLite with demonstration data and serve on http://127.0.0.1:5000
-	CASEWORK_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+run: demo ## Set up on SQLite with demonstration data; serve http://127.0.0.1:5000 and run the scheduler
+	CASEWORK_ENV=development MAIL_BACKEND=$${MAIL_BACKEND:-file} $(BIN)/python -m casework.jobs.run_both --host 127.0.0.1 --port 5000
 
 .PHONY: lint
 lint: install ## ruff: lint and formatting
@@ -49,4 +49,5 @@ test: install chromium lint ## Set everything up and run the whole suite (SQLite
 
 .PHONY: bench
 bench: install ## Print the speed figures (see benchmarks/)
-	$(BIN)/python benchmarks/core.py
+	@if [ -f benchmarks/core.py ]; then $(BIN)/python benchmarks/core.py; fi
+	$(BIN)/python benchmarks/alerts.py

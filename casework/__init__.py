@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from casework.config import load_config
 from casework.extensions import db, migrate
+from casework.mail import init_app as mail_init_app
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep fields in the order the API documents them
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    mail_init_app(app)
 
     from casework import models  # noqa: F401  (registers the tables for Alembic)
     from casework.api import api

@@ -5,8 +5,12 @@ The forms of these commands are relied on by scripts: change them only on purpos
 
 from __future__ import annotations
 
+import logging
+from datetime import date
+
 import click
 
+from casework.models.time import utcnow
 from casework.services.clocks import clocks_due
 from casework.services.errors import DomainError
 from casework.services.partnerships import create_partnership
@@ -104,3 +108,67 @@ def clocks_command(on_text: str | None) -> None:
             f"{clock.case_reference:<18} {clock.kind:<22} {kind:<9} "
             f"due {clock.due_on.isoformat()}  {clock.rung}"
         )
+
+
+def _date_option(on_text: str | None) -> date:
+    """--on: a real date, today by default, never in the future."""
+    today = london_today()
+    try:
+        on = parse_date(on_text) if on_text else today
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--on") from None
+    if on > today:
+        raise click.BadParameter(
+            f"{on.isoformat()} is in the future: alerts are never sent ahead of their day.",
+            param_hint="--on",
+        )
+    return on
+
+
+@cli.command("sweep")
+@click.option("--on", "on_text", help="Sweep as if this were today, YYYY-MM-DD (not future).")
+def sweep_command(on_text: str | None) -> None:
+    """Claim every alert rung due, write the emails and alerts, then deliver the outbox."""
+    from casework.services.alerts import deliver_outbox, sweep
+
+    on = _date_option(on_text)
+    report = sweep(on)
+    click.echo(
+        f"Sweep {on.isoformat()}: {report.sent} rung(s) sent, {report.skipped} skipped, "
+        f"{report.emails} email(s) and {report.alerts} in-app alert(s) written."
+    )
+    _deliver(deliver_outbox)
+
+
+@cli.command("digest")
+@click.option("--on", "on_text", help="The day's digest, YYYY-MM-DD (not future).")
+def digest_command(on_text: str | None) -> None:
+    """Write the daily digest for that day (working days only), then deliver the outbox."""
+    from casework.services.alerts import deliver_outbox, digest
+
+    on = _date_option(on_text)
+    written = digest(on)
+    click.echo(f"Digest {on.isoformat()}: {written} email(s) written.")
+    _deliver(deliver_outbox)
+
+
+def _deliver(deliver_outbox) -> None:
+    report = deliver_outbox(utcnow())
+    click.echo(
+        f"Delivery: {report.sent} sent, {report.retrying} waiting to retry, "
+        f"{report.failed} failed, {report.superseded} superseded."
+    )
+
+
+@cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduler (sweep, delivery, digest); stand by while another one leads."""
+    from flask import current_app
+
+    from casework.jobs.scheduler import run_scheduler
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    run_scheduler(current_app._get_current_object())

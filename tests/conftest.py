@@ -162,3 +162,23 @@ def other_manager(other_partnership):
 @pytest.fixture
 def client(app: Flask, db):
     return app.test_client()
+
+
+@pytest.fixture
+def smtp_server(app: Flask):
+    """A real SMTP server on 127.0.0.1, with the app's mail pointed at it for this test."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    state = app.extensions["mailman"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(state, "backend", "smtp")
+        patch.setattr(state, "server", "127.0.0.1")
+        patch.setattr(state, "port", server.port)
+        patch.setattr(state, "use_tls", False)
+        patch.setattr(state, "timeout", 5)
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -77,3 +77,17 @@ def test_models_do_not_import_services_or_views(path):
         if n.startswith(("casework.services", "casework.api", "casework.web", "flask"))
     }
     assert not upward, f"{path.name} imports {upward}"
+
+
+@pytest.mark.parametrize("path", python_files("casework/jobs"), ids=lambda p: p.name)
+def test_jobs_go_through_the_services(path):
+    # Jobs decide nothing and write nothing themselves: no models (the UTC clock aside).
+    models = {n for n in imports_of(path) if n.startswith("casework.models")}
+    models.discard("casework.models.time")
+    assert not models, f"{path.name} imports {models}: call a service"
+    assert "commit()" not in path.read_text()
+
+
+def test_the_scheduler_is_never_started_by_the_web_application():
+    assert "jobs" not in (ROOT / "casework" / "__init__.py").read_text()
+    assert "apscheduler" not in " ".join(imports_of(ROOT / "casework" / "__init__.py"))

@@ -100,3 +100,27 @@ def test_demo_data_loads_once_and_always_prints_a_working_token(app, db):
     token = [line for line in second.output.splitlines() if "Bearer" in line][0]
     token = token.split("Bearer ")[1].split('"')[0]
     assert user_for_token(token).role == "business_manager"
+
+
+def test_sweep_and_digest_run_for_a_day_and_refuse_the_future(app, business_manager, smtp_server):
+    from tests.factories import make_case
+
+    make_case(business_manager)  # notification due Wed 8 March 2023
+    result = run(app, "sweep", "--on", "2023-03-09")
+    assert result.exit_code == 0, result.output
+    assert "Sweep 2023-03-09: 1 rung(s) sent, 2 skipped, 1 email(s)" in result.output
+    assert "Delivery: 1 sent" in result.output
+    again = run(app, "sweep", "--on", "2023-03-09")
+    assert "0 rung(s) sent" in again.output and "Delivery: 0 sent" in again.output
+    assert len(smtp_server.received) == 1
+
+    result = run(app, "digest", "--on", "2023-03-09")
+    assert result.exit_code == 0, result.output
+    assert "Digest 2023-03-09: 1 email(s) written." in result.output
+    assert "Digest 2023-03-11: 0 email(s)" in run(app, "digest", "--on", "2023-03-11").output
+
+    for command in ("sweep", "digest"):
+        refused = run(app, command, "--on", "2999-01-01")
+        assert refused.exit_code != 0 and "in the future" in refused.output
+        assert "Traceback" not in refused.output
+    assert "real date" in run(app, "sweep", "--on", "2023-02-30").output

@@ -308,3 +308,13 @@ def rung_reached(rungs: dict[str, date | None], on: date) -> str | None:
         if day is not None and day <= on:
             reached = rung
     return reached
+
+
+def next_rung(rungs: dict[str, date | None], claimed: Iterable[str]) -> str | None:
+    """The first rung of the ladder not yet claimed (sent or skipped), or None if none is left.
+
+    Rungs are claimed from the bottom up (a catch-up claims the lower ones as skipped), so the
+    rungs below the one returned are all claimed.
+    """
+    taken = set(claimed)
+    return next((r for r in RUNGS if rungs.get(r) is not None and r not in taken), None)

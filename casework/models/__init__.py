@@ -1,6 +1,7 @@
 """How things are stored. Import models from here."""
 
 from casework.models.accounts import AdminChange, Invitation, SignInFailure
+from casework.models.alerts import Alert, AlertClaim, OutboxMessage
 from casework.models.cases import Case, CaseAccess, CaseEvent, CaseRead, Hold, SignOff
 from casework.models.clocks import Clock
 from casework.models.partnerships import Agency, ClosureDay, Partnership
@@ -13,6 +14,8 @@ __all__ = [
     "SignInFailure",
     "ROLES",
     "Agency",
+    "Alert",
+    "AlertClaim",
     "ApiToken",
     "Case",
     "CaseAccess",
@@ -21,6 +24,7 @@ __all__ = [
     "ClosureDay",
     "Clock",
     "Hold",
+    "OutboxMessage",
     "Partnership",
     "SignOff",
     "User",

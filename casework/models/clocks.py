@@ -3,7 +3,9 @@
 Status ("overdue" and the rest) is derived when read, from `due_on` and the date. The alert
 ladder's rung dates are stored, so that "which clocks have reached a rung?" is one indexed query:
 `alert_from_on` is the first rung's date while the clock can alert, and NULL once it is met,
-cancelled or paused.
+cancelled or paused. `next_rung_on` is the date of the next rung not yet claimed in the alert
+ledger (NULL when the clock cannot alert or every rung is claimed): the sweep's one question
+is "which clocks have `next_rung_on` on or before today?".
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Clock(db.Model):
             "NOT (met_on IS NOT NULL AND cancelled_on IS NOT NULL)", name="met_xor_cancelled"
         ),
         Index("ix_clocks_alert_from_on", "alert_from_on"),
+        Index("ix_clocks_next_rung_on", "next_rung_on"),
         Index("ix_clocks_case_id", "case_id"),
     )
 
@@ -49,6 +52,7 @@ class Clock(db.Model):
     due_rung_on: Mapped[date | None]
     overdue_on: Mapped[date | None]
     escalated_on: Mapped[date | None]
+    next_rung_on: Mapped[date | None]
 
     case: Mapped[Case] = relationship(back_populates="clocks")
 

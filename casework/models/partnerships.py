@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.extensions import db
@@ -26,6 +34,9 @@ class Partnership(db.Model):
             " AND publication_months > 0 AND due_soon_days >= 0 AND escalate_after_days > 0",
             name="positive_durations",
         ),
+        CheckConstraint(
+            "length(digest_time) = 5 AND substr(digest_time, 3, 1) = ':'", name="digest_time"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +53,11 @@ class Partnership(db.Model):
     pause_local_clocks_on_hold: Mapped[bool] = mapped_column(default=True)
     due_soon_days: Mapped[int] = mapped_column(default=2)
     escalate_after_days: Mapped[int] = mapped_column(default=5)
+    # Alerts: whether `escalated` also goes to the partner leads; when the daily digest goes
+    # (HH:MM, Europe/London, working days); the last day a digest was made.
+    escalation_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    digest_time: Mapped[str] = mapped_column(String(5), default="07:30", server_default="07:30")
+    last_digest_on: Mapped[date | None]
 
     closures: Mapped[list[ClosureDay]] = relationship(
         back_populates="partnership", order_by="ClosureDay.day", cascade="all, delete-orphan"

@@ -15,6 +15,7 @@ clock, and to the settings form.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from casework.extensions import db
 from casework.models import Case, CaseEvent, ClosureDay, Partnership, User
 from casework.services.admin import clean_name, record_change, require_admin
-from casework.services.clocks import recompute_clocks, set_rungs
+from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
 from casework.services.errors import Invalid, NotFound
 from casework.services.partnerships import clock_settings
 from workflows.cases import TERMINAL_STATES
@@ -59,7 +60,10 @@ NUMBERS = {s.name: s for s in NUMBER_SETTINGS}
 CHOICE_SETTINGS: dict[str, tuple[Any, ...]] = {
     "rapid_review_anchor": RAPID_REVIEW_ANCHORS,
     "pause_local_clocks_on_hold": (True, False),
+    "escalation_enabled": (True, False),
 }
+YES_NO_SETTINGS = ("pause_local_clocks_on_hold", "escalation_enabled")
+DIGEST_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # In the order the settings page shows them (and the history records them).
 SETTING_NAMES = (
     "rapid_review_anchor",
@@ -72,12 +76,16 @@ SETTING_NAMES = (
     "pause_local_clocks_on_hold",
     "due_soon_days",
     "escalate_after_days",
+    "escalation_enabled",
+    "digest_time",
 )
-assert set(SETTING_NAMES) == {*NUMBERS, *CHOICE_SETTINGS}
-CLOCK_SETTINGS = frozenset(SETTING_NAMES)  # a change to any of these recomputes open clocks
+assert set(SETTING_NAMES) == {*NUMBERS, *CHOICE_SETTINGS, "digest_time"}
+# A change to any of these recomputes open clocks (due dates and the alert ladder's rungs).
+CLOCK_SETTINGS = frozenset(SETTING_NAMES) - {"escalation_enabled", "digest_time"}
 CHOICE_ERRORS = {
     "rapid_review_anchor": "Choose when the rapid review clock starts",
     "pause_local_clocks_on_hold": "Choose whether local targets pause during a hold",
+    "escalation_enabled": "Choose whether overdue clocks are escalated to the partner leads",
 }
 TRUE_WORDS, FALSE_WORDS = ("yes", "true", "1", "on"), ("no", "false", "0", "off")
 
@@ -114,7 +122,12 @@ def _parse(name: str, raw: Any) -> tuple[Any, str | None]:
                 f" {setting.unit}"
             )
         return value, None
-    if name == "pause_local_clocks_on_hold":
+    if name == "digest_time":
+        text = str(raw or "").strip()
+        if DIGEST_TIME.match(text):
+            return text, None
+        return None, "Enter the digest time as HH:MM, for example 07:30"
+    if name in YES_NO_SETTINGS:
         word = str(raw).strip().lower()
         if isinstance(raw, bool) or word in TRUE_WORDS + FALSE_WORDS:
             return (raw if isinstance(raw, bool) else word in TRUE_WORDS), None
@@ -232,9 +245,10 @@ def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = 
         .order_by(CaseEvent.case_id, CaseEvent.id)
     ):
         histories[entry.case_id].append(entry)
+    claimed = claimed_rungs_of_open_cases(partnership_id)
     for case in cases:
-        recompute_clocks(case, histories[case.id], settings)
+        recompute_clocks(case, histories[case.id], settings, claimed)
         for clock in case.clocks:  # clocks kept by their own records: only the ladder moves
             if clock.kind not in CASE_CLOCK_KINDS:
-                set_rungs(clock, settings)
+                set_rungs(clock, settings, claimed.get((clock.id, clock.due_on), ()))
     return len(cases)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,21 +11,38 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, select
 from sqlalchemy.orm import contains_eager
 
 from casework.extensions import db
-from casework.models import Case, CaseEvent, Clock, User
+from casework.models import AlertClaim, Case, CaseEvent, Clock, User
 from casework.services.errors import Invalid
 from casework.services.partnerships import clock_settings
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from casework.services.today import london_today
-from workflows.clocks import CASE_CLOCK_KINDS, STATUSES, ClockSettings, derive_clocks, rung_dates
+from workflows.cases import TERMINAL_STATES
+from workflows.clocks import (
+    CASE_CLOCK_KINDS,
+    STATUSES,
+    ClockSettings,
+    derive_clocks,
+    next_rung,
+    rung_dates,
+)
 from workflows.clocks import rung_reached as _rung_reached
 
 
 def recompute_clocks(
-    case: Case, history: Sequence[CaseEvent], settings: ClockSettings | None = None
+    case: Case,
+    history: Sequence[CaseEvent],
+    settings: ClockSettings | None = None,
+    claimed: dict[tuple[int, date], set[str]] | None = None,
 ) -> None:
-    """Bring the case's clock rows in line with its whole history (oldest first)."""
+    """Bring the case's clock rows in line with its whole history (oldest first).
+
+    `claimed` (the alert ledger's claims by clock and due date) is looked up when not given;
+    callers recomputing many cases pass it, read once for all of them.
+    """
     settings = settings or clock_settings(case.partnership_id)
     existing = {(c.kind, c.seq): c for c in case.clocks if c.kind in CASE_CLOCK_KINDS}
+    if claimed is None:
+        claimed = claimed_rungs([c.id for c in existing.values() if c.id is not None])
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = existing.pop((derived.kind, derived.seq), None)
         if row is None:
@@ -38,14 +56,49 @@ def recompute_clocks(
         row.cancelled_by = derived.cancelled_by
         row.hold_days = derived.hold_days
         row.paused = derived.paused
-        set_rungs(row, settings)
+        set_rungs(row, settings, claimed.get((row.id, row.due_on), ()))
     for stale in existing.values():  # only if history were rewritten; kept for safety
         case.clocks.remove(stale)
         db.session.delete(stale)
 
 
-def set_rungs(row: Clock, settings: ClockSettings) -> None:
-    """Store the alert ladder for the row's due date; none while it cannot alert."""
+def claimed_rungs(clock_ids: Collection[int]) -> dict[tuple[int, date], set[str]]:
+    """The rungs claimed in the alert ledger for these clocks, by (clock id, due date)."""
+    claimed: dict[tuple[int, date], set[str]] = defaultdict(set)
+    if clock_ids:
+        rows = db.session.execute(
+            select(AlertClaim.clock_id, AlertClaim.due_on, AlertClaim.rung).where(
+                AlertClaim.clock_id.in_(clock_ids)
+            )
+        )
+        for clock_id, due_on, rung in rows:
+            claimed[(clock_id, due_on)].add(rung)
+    return claimed
+
+
+def claimed_rungs_of_open_cases(partnership_id: int) -> dict[tuple[int, date], set[str]]:
+    """The ledger's claims for every clock of the partnership's cases not in a terminal state."""
+    claimed: dict[tuple[int, date], set[str]] = defaultdict(set)
+    rows = db.session.execute(
+        select(AlertClaim.clock_id, AlertClaim.due_on, AlertClaim.rung)
+        .join(Clock, Clock.id == AlertClaim.clock_id)
+        .join(Case, Case.id == Clock.case_id)
+        .where(
+            Case.partnership_id == partnership_id,
+            Case.state.not_in(sorted(TERMINAL_STATES)),
+        )
+    )
+    for clock_id, due_on, rung in rows:
+        claimed[(clock_id, due_on)].add(rung)
+    return claimed
+
+
+def set_rungs(row: Clock, settings: ClockSettings, claimed: Collection[str] = ()) -> None:
+    """Store the alert ladder for the row's due date; none while it cannot alert.
+
+    `claimed` names the rungs already claimed in the ledger for this due date: the next rung
+    date is the first one not among them. A new due date has none claimed, so it re-arms.
+    """
     alerting = row.met_on is None and row.cancelled_on is None and not row.paused and row.due_on
     rungs = rung_dates(row.due_on, settings) if alerting else {}
     row.due_soon_on = rungs.get("due_soon")
@@ -53,6 +106,8 @@ def set_rungs(row: Clock, settings: ClockSettings) -> None:
     row.overdue_on = rungs.get("overdue")
     row.escalated_on = rungs.get("escalated")
     row.alert_from_on = min(rungs.values()) if rungs else None
+    upcoming = next_rung(rungs, claimed)
+    row.next_rung_on = rungs[upcoming] if upcoming else None
 
 
 def _open() -> ColumnElement[bool]:
@@ -87,6 +142,7 @@ class DueClock:
     statutory: bool
     due_on: date
     rung: str
+    pseudonym: str | None = None
 
 
 def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
@@ -101,6 +157,7 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
             Clock.case_id,
             Case.reference,
             Case.partnership_id,
+            Case.pseudonym,
             Clock.kind,
             Clock.statutory,
             Clock.due_on,
@@ -137,6 +194,7 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
                     row.statutory,
                     row.due_on,
                     rung,
+                    row.pseudonym,
                 )
             )
     return due

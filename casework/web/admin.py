@@ -71,6 +71,8 @@ SETTING_LABELS = {
     "pause_local_clocks_on_hold": "Local targets pause during a hold",
     "due_soon_days": "Due soon warning",
     "escalate_after_days": "Escalate when overdue by",
+    "escalation_enabled": "Escalation to the partner leads",
+    "digest_time": "Daily digest time",
 }
 SETTING_HINTS = {
     "rapid_review_days": "After the clock starts. National guidance: 15 working days.",
@@ -349,9 +351,17 @@ class SettingsForm(FlaskForm):
     )
     due_soon_days = _number("due_soon_days")
     escalate_after_days = _number("escalate_after_days")
-    # Escalation on/off and the daily digest time arrive with the scheduler: add their fields
-    # here, in SETTING_NAMES (services/admin_settings.py) and in the "Alerts" fieldset of
-    # templates/admin/settings.html.
+    escalation_enabled = RadioField(
+        "Are escalated clocks also sent to the three partner leads?",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, only to business managers")],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    digest_time = StringField(
+        "Daily digest time",
+        description="Each working day, in UK time, as HH:MM. For example, 07:30",
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
 
@@ -365,9 +375,8 @@ class ClosureDayForm(FlaskForm):
 def settings():
     current = get_settings(_me())
     values = {name: str(value) for name, value in current.values.items()}
-    values["pause_local_clocks_on_hold"] = (
-        "yes" if current.values["pause_local_clocks_on_hold"] else "no"
-    )
+    for name in ("pause_local_clocks_on_hold", "escalation_enabled"):
+        values[name] = "yes" if current.values[name] else "no"
     form = SettingsForm(data=values)
     if form.validate_on_submit():
         try:

@@ -789,3 +789,13 @@ def test_rung_reached_ignores_rungs_without_a_date() -> None:
     assert rung_reached(rungs, date(2023, 6, 1)) is None
     assert rung_reached(rungs, date(2023, 7, 1)) == "due"
     assert rung_reached({}, date(2023, 7, 1)) is None
+
+
+def test_next_rung_is_the_first_not_yet_claimed() -> None:
+    from workflows.clocks import next_rung
+
+    rungs = rung_dates(date(2023, 6, 2), DEFAULT)
+    assert next_rung(rungs, []) == "due_soon"
+    assert next_rung(rungs, ["due_soon", "due"]) == "overdue"
+    assert next_rung(rungs, ["due_soon", "due", "overdue", "escalated"]) is None
+    assert next_rung({}, []) is None  # a clock that cannot alert

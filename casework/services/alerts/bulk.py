@@ -1,0 +1,61 @@
+"""Writing thousands of rows in ONE statement with ONE parameter: a JSON array of the rows.
+
+An executemany is one call for SQLAlchemy but one round trip per row for psycopg here (5,500
+outbox rows took 0.6 s, against 40 ms this way). So the rows are sent as a single JSON
+document and unpacked by the database itself: `json_to_recordset` on PostgreSQL, `json_each`
+on SQLite. Each value is first put through the column type's own bind processing, so what is
+stored is exactly what an ordinary INSERT would have stored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, cast, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
+
+from casework.extensions import db
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT every row (dicts with the same keys) into `table` in one statement."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    if any(processors):
+        data = [
+            [
+                process(row[name]) if process else row[name]
+                for name, process in zip(names, processors, strict=True)
+            ]
+            for row in rows
+        ]
+    else:
+        data = [[row[name] for name in names] for row in rows]
+    document = json.dumps(data, default=_plain, separators=(",", ":"))
+    if dialect.name == "postgresql":
+        # Positional: column j of row i is element j of the i-th array, cast to its type.
+        # jsonb: parsed once, where `json` would be parsed again for every value taken out.
+        elements = func.jsonb_array_elements(cast(literal(document), JSONB)).table_valued("value")
+        values = [
+            cast(elements.c.value.op("->>")(j), column.type) for j, column in enumerate(columns)
+        ]
+    else:
+        elements = func.json_each(literal(document)).table_valued("value")
+        values = [func.json_extract(elements.c.value, f"$[{j}]") for j in range(len(columns))]
+    db.session.execute(insert(table).from_select(names, select(*values).select_from(elements)))
+
+
+__all__ = ["insert_rows"]

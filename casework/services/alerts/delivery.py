@@ -1,0 +1,214 @@
+"""Delivering the outbox by SMTP: marked sent only once the server has accepted the message.
+
+Each run first drops, as superseded, waiting alerts whose clock was met, cancelled or paused
+(or whose due date moved: its rungs were re-armed) since they were written. It then takes a
+batch of due messages with a lease (their next attempt moved 10 minutes on, in one UPDATE ...
+RETURNING), so two deliverers never send the same message, and sends them one by one, each
+marked sent in its own commit as soon as the server accepts it. A temporary failure (the
+server down, a 4xx reply) is retried after 1, 2, 4, ... minutes, at most an hour apart, for 7
+days from when the message was written; then, or at once on a permanent (5xx) refusal, the
+message is marked failed, for an admin to see. Errors are recorded by type and SMTP code only:
+never an address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_mailman import EmailMessage
+from sqlalchemy import and_, exists, or_, select, text, update
+
+from casework.extensions import db
+from casework.mail import mail
+from casework.models import Clock, OutboxMessage, User
+from casework.models.alerts import PENDING
+from casework.services.errors import NotPermitted
+
+LEASE = timedelta(minutes=10)
+GIVE_UP_AFTER = timedelta(days=7)
+MAX_DELAY_MINUTES = 60
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    superseded: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """After the n-th failed attempt: 1, 2, 4, ... minutes, capped at an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), MAX_DELAY_MINUTES))
+
+
+def deliver_outbox(now: datetime, limit: int = BATCH) -> DeliveryReport:
+    """Send the messages due by `now` (UTC, naive). Returns what happened to them."""
+    superseded = _drop_superseded(now)
+    batch = _lease(now, limit)
+    if not batch:
+        return DeliveryReport(superseded=superseded)
+    sent = retrying = failed = 0
+    connection = mail.get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as error:
+        for message in batch:
+            retrying, failed = _count(_failed(message, now, error), retrying, failed)
+        db.session.commit()
+        return DeliveryReport(0, retrying, failed, superseded)
+    try:
+        for position, message in enumerate(batch):
+            email = EmailMessage(
+                subject=message.subject,
+                body=message.body,
+                to=[message.recipient],
+                headers={"Message-ID": message.message_id},
+                connection=connection,
+            )
+            try:
+                connection.send_messages([email])
+            except (OSError, smtplib.SMTPException) as error:
+                retrying, failed = _count(_failed(message, now, error), retrying, failed)
+                db.session.commit()
+                if _connection_lost(error):
+                    # The server went away: the rest wait for the next attempt too.
+                    for rest in batch[position + 1 :]:
+                        retrying, failed = _count(_failed(rest, now, error), retrying, failed)
+                    db.session.commit()
+                    break
+                continue
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id)
+                .values(sent_at=now, last_error=None)
+            )
+            db.session.commit()
+            sent += 1
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.close()
+    return DeliveryReport(sent, retrying, failed, superseded)
+
+
+def _drop_superseded(now: datetime) -> int:
+    gone = exists().where(
+        Clock.id == OutboxMessage.clock_id,
+        or_(
+            Clock.met_on.is_not(None),
+            Clock.cancelled_on.is_not(None),
+            Clock.paused,
+            Clock.due_on.is_(None),
+            Clock.due_on != OutboxMessage.due_on,
+        ),
+    )
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(text(PENDING), OutboxMessage.kind == "alert", gone)
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def _lease(now: datetime, limit: int) -> list:
+    due = and_(text(PENDING), OutboxMessage.next_attempt_at <= now)
+    ids = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    # The conditions are repeated outside the subquery: on PostgreSQL a second deliverer that
+    # waited on the row lock re-checks them against the leased row and leaves it alone.
+    rows = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), due)
+        .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.body,
+            OutboxMessage.message_id,
+            OutboxMessage.attempts,
+            OutboxMessage.created_at,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(rows, key=lambda row: row.id)
+
+
+def _permanent(error: BaseException) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _connection_lost(error: BaseException) -> bool:
+    return isinstance(error, OSError | smtplib.SMTPServerDisconnected)
+
+
+def _describe(error: BaseException) -> str:
+    """The error's type and SMTP code: enough to act on, and no address or message text."""
+    code = getattr(error, "smtp_code", None)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code = ",".join(str(c) for c, _ in error.recipients.values())
+    return f"{type(error).__name__}" + (f" (SMTP {code})" if code else "")
+
+
+def _failed(message, now: datetime, error: BaseException) -> str:
+    """Record a failed attempt: retry later, or give up. Returns `retrying` or `failed`."""
+    values: dict = {"last_error": _describe(error)}
+    if _permanent(error) or now >= message.created_at + GIVE_UP_AFTER:
+        values["failed_at"] = now
+        outcome = "failed"
+    else:
+        values["next_attempt_at"] = min(
+            now + retry_delay(message.attempts), message.created_at + GIVE_UP_AFTER
+        )
+        outcome = "retrying"
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
+    return outcome
+
+
+def _count(outcome: str, retrying: int, failed: int) -> tuple[int, int]:
+    return (retrying + 1, failed) if outcome == "retrying" else (retrying, failed + 1)
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    id: int
+    recipient: str
+    subject: str
+    attempts: int
+    created_at: datetime
+    failed_at: datetime
+    last_error: str | None
+
+
+def failed_messages(actor: User, limit: int = 200) -> list[FailedMessage]:
+    """Messages given up on, newest first, for an admin to follow up. Admins only."""
+    if not actor.active or actor.role != "admin":
+        raise NotPermitted("Only an admin can see undelivered messages.")
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .join(User, User.id == OutboxMessage.user_id)
+        .where(OutboxMessage.failed_at.is_not(None), User.partnership_id == actor.partnership_id)
+        .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return [
+        FailedMessage(
+            m.id, m.recipient, m.subject, m.attempts, m.created_at, m.failed_at, m.last_error
+        )
+        for m in rows
+    ]

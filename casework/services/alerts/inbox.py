@@ -1,0 +1,117 @@
+"""In-app alerts: each person's own, with the days left or late worked out when viewed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from casework.extensions import db
+from casework.models import Alert, Case, Clock, ClosureDay, User
+from casework.models.time import utcnow
+from casework.services.alerts.messages import CLOCK_WORDS
+from casework.services.errors import NotFound
+from casework.services.today import london_today
+from workflows.clocks import status, working_days_late, working_days_left
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    case_id: int
+    case_reference: str
+    pseudonym: str | None
+    clock_kind: str
+    clock_words: str
+    statutory: bool
+    rung: str
+    alert_due_on: date  # the due date the alert was raised for
+    due_on: date | None  # the clock's due date now (later if it was extended)
+    status: str  # the clock's status on the day viewed: running, overdue, met, ...
+    working_days_left: int | None
+    working_days_late: int | None
+    created_at: datetime
+    read: bool
+
+
+def alerts_for(
+    user: User, on: date | None = None, *, unread_only: bool = False, limit: int = 100
+) -> list[AlertView]:
+    """The user's own alerts, newest first, their clocks judged on `on` (default today)."""
+    if not user.active:
+        return []
+    on = on or london_today()
+    query = (
+        select(Alert, Clock, Case.reference, Case.pseudonym)
+        .join(Clock, Clock.id == Alert.clock_id)
+        .join(Case, Case.id == Clock.case_id)
+        .where(Alert.user_id == user.id)
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .limit(limit)
+    )
+    if unread_only:
+        query = query.where(Alert.read_at.is_(None))
+    rows = db.session.execute(query).all()
+    closures = frozenset(
+        db.session.scalars(
+            select(ClosureDay.day).where(ClosureDay.partnership_id == user.partnership_id)
+        )
+    )
+    views = []
+    for alert, clock, reference, pseudonym in rows:
+        now_status = status(
+            anchor_on=clock.anchor_on,
+            due_on=clock.due_on,
+            met_on=clock.met_on,
+            cancelled_on=clock.cancelled_on,
+            paused=clock.paused,
+            on=on,
+        )
+        views.append(
+            AlertView(
+                id=alert.id,
+                case_id=clock.case_id,
+                case_reference=reference,
+                pseudonym=pseudonym,
+                clock_kind=clock.kind,
+                clock_words=CLOCK_WORDS.get(clock.kind, clock.kind),
+                statutory=clock.statutory,
+                rung=alert.rung,
+                alert_due_on=alert.due_on,
+                due_on=clock.due_on,
+                status=now_status,
+                working_days_left=working_days_left(now_status, clock.due_on, on, closures),
+                working_days_late=working_days_late(
+                    now_status, clock.due_on, clock.met_on, on, closures
+                ),
+                created_at=alert.created_at,
+                read=alert.read_at is not None,
+            )
+        )
+    return views
+
+
+def unread_alert_count(user: User) -> int:
+    """How many of the user's alerts are unread (for the count on every page)."""
+    if not user.active:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count(Alert.id)).where(Alert.user_id == user.id, Alert.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_alert_read(user: User, alert_id: int) -> None:
+    """Mark one of the user's own alerts read. Someone else's is NotFound, as if absent."""
+    owned = db.session.scalar(
+        select(Alert.id).where(Alert.id == alert_id, Alert.user_id == user.id)
+    )
+    if owned is None or not user.active:
+        raise NotFound("There is no alert with that id.")
+    db.session.execute(
+        update(Alert).where(Alert.id == alert_id, Alert.read_at.is_(None)).values(read_at=utcnow())
+    )
+    db.session.commit()
