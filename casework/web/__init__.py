@@ -39,10 +39,11 @@ def init_web(app: Flask) -> None:
 
     from casework.web.access import access
     from casework.web.admin import admin
+    from casework.web.alerts import alerts
     from casework.web.auth import auth
     from casework.web.case_events import case_events
     from casework.web.cases import cases
     from casework.web.home import home
 
-    for blueprint in (auth, home, cases, case_events, access, admin):
+    for blueprint in (auth, home, cases, case_events, access, admin, alerts):
         app.register_blueprint(blueprint)

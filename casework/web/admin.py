@@ -49,6 +49,7 @@ from casework.services.admin_users import (
     role_options,
     set_user_active,
 )
+from casework.services.alerts import failed_messages as list_failed_messages
 from casework.services.errors import Invalid
 from casework.services.today import LONDON
 from casework.web.forms import GovDateField
@@ -447,4 +448,13 @@ def history():
         anchors=ANCHORS,
         when=_when,
         title="History of changes" + (f" (page {page.page})" if page.page > 1 else ""),
+    )
+
+
+@admin.get("/failed-messages")
+def failed_messages():
+    return render_template(
+        "admin/failed_messages.html",
+        messages=list_failed_messages(_me()),
+        title="Undelivered email",
     )

@@ -9,6 +9,8 @@ from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
 from wtforms.fields import DateField
 
+from casework.services.alerts import unread_alert_count
+
 ROLE_NAMES = {
     "business_manager": "Business manager",
     "partner_lead": "Partner lead",
@@ -61,6 +63,7 @@ ADMIN_SECTIONS = (
     ("/admin/settings", "admin.settings"),
     ("/admin/closure-days", "admin.settings"),
     ("/admin/history", "admin.history"),
+    ("/admin/failed-messages", "admin.failed_messages"),
 )
 
 
@@ -70,6 +73,8 @@ def _navigation() -> list[dict]:
     items = [("home.index", "What needs doing")]
     if current_user.role != "admin":
         items.append(("cases.index", "Cases"))
+    unread = unread_alert_count(current_user)
+    items.append(("alerts.index", f"Alerts ({unread} unread)" if unread else "Alerts"))
     if current_user.role in ("admin", "business_manager"):
         items.append(("admin.users", "Users"))
     if current_user.role == "admin":
@@ -77,6 +82,7 @@ def _navigation() -> list[dict]:
             ("admin.agencies", "Agencies"),
             ("admin.settings", "Settings"),
             ("admin.history", "History"),
+            ("admin.failed_messages", "Undelivered email"),
         ]
     endpoints = {endpoint for endpoint, _ in items}
     current = request.endpoint
