@@ -5,10 +5,24 @@ from casework.models.alerts import Alert, AlertClaim, OutboxMessage
 from casework.models.cases import Case, CaseAccess, CaseEvent, CaseRead, Hold, SignOff
 from casework.models.clocks import Clock
 from casework.models.partnerships import Agency, ClosureDay, Partnership
+from casework.models.rapid_review import (
+    AgencyRequest,
+    AgencyRequestEvent,
+    AnswerChange,
+    PanelMeeting,
+    ReturnSubmission,
+    SubmissionDocument,
+)
 from casework.models.users import ApiToken, User
 from workflows.roles import ROLES
 
 __all__ = [
+    "AgencyRequest",
+    "AgencyRequestEvent",
+    "AnswerChange",
+    "PanelMeeting",
+    "ReturnSubmission",
+    "SubmissionDocument",
     "AdminChange",
     "Invitation",
     "SignInFailure",

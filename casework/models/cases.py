@@ -107,6 +107,9 @@ class Case(db.Model):
     publication_reason: Mapped[str | None] = mapped_column(Text)
     themes: Mapped[list[str] | None] = mapped_column(JSON)
     closed_on: Mapped[date | None]
+    # The review template the case's agency returns use, pinned by the first request.
+    return_template_id: Mapped[str | None] = mapped_column(String(60))
+    return_template_version: Mapped[int | None]
 
     # Which set of sign-offs is current: a new decision or final report starts a fresh set.
     sign_off_round: Mapped[int] = mapped_column(default=0)

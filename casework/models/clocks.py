@@ -36,6 +36,11 @@ class Clock(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    # Set for the clocks of an agency request: whose return it waits for, and who is alerted.
+    agency_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency_requests.id", ondelete="CASCADE")
+    )
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     kind: Mapped[str] = mapped_column(String(30))
     seq: Mapped[int]
     statutory: Mapped[bool]

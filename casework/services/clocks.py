@@ -143,6 +143,7 @@ class DueClock:
     due_on: date
     rung: str
     pseudonym: str | None = None
+    agency_id: int | None = None  # an agency request's clock: the agency it waits for
 
 
 def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
@@ -165,6 +166,7 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
             Clock.due_rung_on,
             Clock.overdue_on,
             Clock.escalated_on,
+            Clock.agency_id,
         )
         .join(Case, Case.id == Clock.case_id)
         .where(Clock.alert_from_on <= on)
@@ -195,6 +197,7 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
                     row.due_on,
                     rung,
                     row.pseudonym,
+                    row.agency_id,
                 )
             )
     return due

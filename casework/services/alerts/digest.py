@@ -82,6 +82,7 @@ def _write_digests(
             clock.kind,
             clock.rung,
             escalation_enabled=escalation[clock.partnership_id],
+            agency_id=clock.agency_id,
         ):
             lines[person.id].append(line)
             persons[person.id] = person

@@ -73,12 +73,12 @@ def _sweep(on: date, now: datetime) -> SweepReport:
                 claim.due_on,
                 claim.rung,
             )
-            # Clocks of agency requests and actions will give their agency here.
             recipients = people.recipients(
                 clock.partnership_id,
                 clock.kind,
                 claim.rung,
                 escalation_enabled=clock.escalation_enabled,
+                agency_id=clock.agency_id,  # an agency request's clock: its contributors too
             )
             to_leads = any(p.role == "partner_lead" for p in recipients)
             subject, body = alert_text(
@@ -122,6 +122,7 @@ def _clocks(clock_ids) -> dict[int, Any]:
             Clock.kind,
             Clock.statutory,
             Clock.case_id,
+            Clock.agency_id,
             Case.reference,
             Case.pseudonym,
             Case.partnership_id,
