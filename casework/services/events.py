@@ -14,6 +14,7 @@ and its version is checked on write (SQLite), so no update is lost.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -72,13 +73,26 @@ def _as_json(facts: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(facts, default=lambda d: d.isoformat()))
 
 
+AlsoInTransaction = Callable[[Case, CaseEvent], None]
+
+
 def fire_event(
-    user: User, case_id: int, event: str, raw: dict[str, Any], today: date | None = None
+    user: User,
+    case_id: int,
+    event: str,
+    raw: dict[str, Any],
+    today: date | None = None,
+    *,
+    also: AlsoInTransaction | None = None,
 ) -> Case:
-    """Fire `event` on the case with the facts in `raw` (`on` and the event's own facts)."""
+    """Fire `event` on the case with the facts in `raw` (`on` and the event's own facts).
+
+    `also(case, entry)` runs in the same transaction once the event is recorded (the panel
+    meeting is saved with the decision it records this way): if it fails, nothing is saved.
+    """
     today = today or london_today()
     try:
-        return _fire(user, case_id, event, raw, today)
+        return _fire(user, case_id, event, raw, today, also)
     except (StaleDataError, OperationalError) as error:
         db.session.rollback()
         if isinstance(error, OperationalError) and "locked" not in str(error).lower():
@@ -89,7 +103,14 @@ def fire_event(
         raise
 
 
-def _fire(user: User, case_id: int, event: str, raw: dict[str, Any], today: date) -> Case:
+def _fire(
+    user: User,
+    case_id: int,
+    event: str,
+    raw: dict[str, Any],
+    today: date,
+    also: AlsoInTransaction | None,
+) -> Case:
     case = _load_for_update(user, case_id)
     partner, given_by = raw.get("partner"), raw.get("given_by")
     require_may_fire(user, event, partner, given_by)
@@ -134,8 +155,24 @@ def _fire(user: User, case_id: int, event: str, raw: dict[str, Any], today: date
     db.session.add(entry)
     recompute_clocks(case, [*history, entry], settings)
     case.updated_at = utcnow()  # bumps the version even for facts-only events
+    db.session.flush()  # the entry's id, for what follows
+    _follow_on(case, entry, from_state)
+    if also is not None:
+        also(case, entry)
     db.session.commit()
     return case
+
+
+def _follow_on(case: Case, entry: CaseEvent, from_state: str) -> None:
+    """What the rapid review online adds to some events, in the same transaction."""
+    # Imported here: those services read cases through this module's neighbours.
+    from casework.services.agency_requests import close_agency_clocks
+    from casework.services.submission_documents import produce_submission_document
+
+    if from_state == "rapid_review" and case.state != "rapid_review":
+        close_agency_clocks(case, entry)  # requests no longer awaited: their clocks stop
+    if entry.event == "submit_rapid_review":
+        produce_submission_document(case, entry)
 
 
 def _sign_off_facts(user: User, facts: dict[str, Any]) -> dict[str, Any]:
