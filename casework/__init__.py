@@ -36,6 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     mail_init_app(app)
+    from casework.review_templates import load_all
+
+    load_all()  # refuse to start with a broken review template definition
 
     from casework import models  # noqa: F401  (registers the tables for Alembic)
     from casework.api import api

@@ -172,3 +172,21 @@ def scheduler_command() -> None:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     run_scheduler(current_app._get_current_object())
+
+
+@cli.command("check-templates")
+@click.option(
+    "--path",
+    type=click.Path(file_okay=False),
+    help="A definitions folder to check (default: the shipped one).",
+)
+def check_templates_command(path: str | None) -> None:
+    """Check every review template definition; list each problem and exit 1 if any."""
+    from casework.review_templates import TemplateError, load_all
+
+    try:
+        registry = load_all(path)
+    except TemplateError as error:
+        click.echo(str(error), err=True)
+        raise click.exceptions.Exit(1) from None
+    click.echo(registry.summary())

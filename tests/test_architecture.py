@@ -1,6 +1,7 @@
 """The import rules of the design: which layer may import which."""
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,19 @@ def test_jobs_go_through_the_services(path):
 def test_the_scheduler_is_never_started_by_the_web_application():
     assert "jobs" not in (ROOT / "casework" / "__init__.py").read_text()
     assert "apscheduler" not in " ".join(imports_of(ROOT / "casework" / "__init__.py"))
+
+
+@pytest.mark.parametrize("path", python_files("casework/review_templates"), ids=lambda p: p.name)
+def test_review_templates_import_no_flask_and_no_database(path):
+    allowed = {"jsonschema", "workflows", "casework", "__future__"}
+    outside = {
+        n
+        for n in imports_of(path)
+        if top(n) not in allowed and top(n) not in sys.stdlib_module_names
+    }
+    outside |= {
+        n
+        for n in imports_of(path)
+        if top(n) == "casework" and not n.startswith("casework.review_templates")
+    }
+    assert not outside, f"{path.name} imports {outside}"
