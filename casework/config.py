@@ -27,6 +27,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         "API_PAGE_SIZE": 50,
+        # GOV.UK Frontend's fonts, CSS and JavaScript change only with a release.
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # Plain-http development (make run) cannot keep a Secure cookie; production must.
         "INSECURE_COOKIES": os.environ.get("CASEWORK_ENV") == "development",
         # Links in emails are absolute: the address people open Casework at.

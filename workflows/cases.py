@@ -160,16 +160,16 @@ def events_from(state: str) -> list[str]:
     return [event for event in EVENTS if event in triggers]
 
 
-def allowed_events(case: Any, today: date, closures: Collection[date] = ()) -> list[str]:
+def allowed_events(case: Any, closures: Collection[date] = ()) -> list[str]:
     """Events that can be fired on `case` now: allowed in its state and not refused by a guard.
 
-    Guards that depend on the facts given with the event (such as the date) are judged as if
-    the event happened `today`.
+    Guards on the date the event happened (7 working days around the advance copy) are left
+    out: people record events late, so only the date they give can be judged.
     """
     return [
         event
         for event in events_from(case.state)
-        if refusal(case, event, {}, today, closures) is None
+        if refusal(case, event, {}, None, closures) is None
     ]
 
 
@@ -191,12 +191,13 @@ def refusal(
     case: Any,
     event: str,
     facts: dict[str, Any],
-    on: date,
+    on: date | None,
     closures: Collection[date] = (),
 ) -> str | None:
     """Why `event` cannot happen now (a guard from the "refused unless" column), or None.
 
-    `facts` may be empty, when asking which events a page should offer.
+    `facts` may be empty and `on` None, when asking which events a page should offer: the
+    guards on the event's date are then left for when the date is given.
     """
     if event == "sign_off":
         subject = "decision" if case.state == "rapid_review" else "final report"
@@ -234,18 +235,25 @@ def refusal(
             )
         if case.planned_publication_on is None:
             return "The advance copy cannot be sent until a publication date is planned."
-        gap = working_days_between(on, case.planned_publication_on, closures)
-        if gap < ADVANCE_COPY_WORKING_DAYS:
+        gap = (
+            None if on is None else working_days_between(on, case.planned_publication_on, closures)
+        )
+        if gap is not None and gap < ADVANCE_COPY_WORKING_DAYS:
+            when = (
+                f"it is {gap} working days before it"
+                if gap >= 0
+                else "that date is after the planned date"
+            )
             return (
                 "The advance copy must be sent at least 7 working days before the planned "
                 f"publication date ({case.planned_publication_on.isoformat()}); "
-                f"it is {gap} working days before it. Move the publication date first."
+                f"{when}. Move the publication date first."
             )
     elif event == "publish":
         if case.advance_copy_sent_on is None:  # cannot happen in pre_publication; kept safe
             return "The report cannot be published before the advance copy is sent."
-        gap = working_days_between(case.advance_copy_sent_on, on, closures)
-        if gap < ADVANCE_COPY_WORKING_DAYS:
+        gap = None if on is None else working_days_between(case.advance_copy_sent_on, on, closures)
+        if gap is not None and gap < ADVANCE_COPY_WORKING_DAYS:
             return (
                 "The report cannot be published until 7 working days after the advance copy "
                 f"was sent ({case.advance_copy_sent_on.isoformat()}); "

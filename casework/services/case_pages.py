@@ -248,7 +248,7 @@ def _blocked(user: User, case: Case, today: date, closures: frozenset[date]) -> 
     for event, facts in candidates:
         if event == "lift_hold" and not case.hold_open:
             continue  # "there is no open hold to lift" tells nobody anything
-        reason = workflow.refusal(case, event, facts, today, closures)
+        reason = workflow.refusal(case, event, facts, None, closures)
         if reason:
             blocked.append(Blocked(event, _action(user, event), reason))
     return blocked

@@ -16,7 +16,7 @@ def allowed_events_for(user: User, case: Case, today: date, settings: ClockSetti
     """The events this user could fire on the case now."""
     if not user.active:
         return []
-    allowed = workflow.allowed_events(case, today, settings.closures)
+    allowed = workflow.allowed_events(case, settings.closures)
     if user.role in FIRES_EVENTS:
         return allowed
     if (

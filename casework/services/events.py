@@ -132,7 +132,7 @@ def _fire(
 
     settings = clock_settings(case.partnership_id)
     if event not in workflow.events_from(case.state):
-        allowed_now = workflow.allowed_events(case, today, settings.closures)
+        allowed_now = workflow.allowed_events(case, settings.closures)
         raise TransitionNotAllowed(event, case.state, allowed_now)
     reason = workflow.refusal(case, event, facts, on, settings.closures)
     if reason:

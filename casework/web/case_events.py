@@ -51,7 +51,7 @@ def form(case_id: int, event: str):
     blocked = problem = None
 
     if request.method == "GET":
-        blocked = _not_possible(me, case, event, today, verb)
+        blocked = _not_possible(me, case, event, None, verb)
     elif request.form.get("change"):
         pass  # back from the check page: the form again, with the answers kept
     elif form.validate_on_submit():
@@ -89,7 +89,7 @@ def form(case_id: int, event: str):
     )
 
 
-def _not_possible(me, case, event: str, on: date, verb: str) -> str | None:
+def _not_possible(me, case, event: str, on: date | None, verb: str) -> str | None:
     """Why the event cannot happen on `on`, in the words the API uses, or None."""
     if event not in workflow.events_from(case.state):
         return _wrong_state(case, verb)
@@ -141,6 +141,6 @@ def _done(me, event: str, case) -> str:
         message = f"Your sign-off for {workflow.PARTNER_NAMES[me.partner]} has been recorded"
     else:
         message = DONE[event]
-    if event in workflow.STATE_CHANGING_EVENTS:
+    if event in workflow.STATE_CHANGING_EVENTS and event != "close":  # "closed" says it all
         return f"{message}. The case has moved to {words(case.state).lower()}."
     return f"{message}."

@@ -57,6 +57,8 @@ SECTION_OF_BLUEPRINT = {
     "cases": "cases.index",
     "case_events": "cases.index",
     "access": "cases.index",
+    "agency_requests": "cases.index",
+    "rapid_review": "cases.index",
 }
 ADMIN_SECTIONS = (
     ("/admin/agencies", "admin.agencies"),

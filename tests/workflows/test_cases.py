@@ -176,7 +176,7 @@ def test_events_from_keeps_the_table_order() -> None:
 def test_terminal_states_allow_only_reopen_or_nothing(state: str, expected: list[str]) -> None:
     assert events_from(state) == expected
     case = ready_case(state)
-    assert allowed_events(case, date(2024, 1, 10)) == expected
+    assert allowed_events(case) == expected
 
 
 ALLOWED_PAIRS = [
@@ -541,13 +541,13 @@ TODAY = date(2023, 8, 10)
 
 def test_allowed_events_in_a_fresh_rapid_review() -> None:
     case = FakeCase(state="rapid_review")
-    assert allowed_events(case, TODAY) == ["record_decision", "withdraw", "place_hold"]
+    assert allowed_events(case) == ["record_decision", "withdraw", "place_hold"]
 
 
 def test_allowed_events_once_the_decision_is_signed_off_and_a_hold_is_open() -> None:
     case = FakeCase(state="rapid_review", decision="lcspr", hold_open=True)
     case.sign(*PARTNERS)
-    assert allowed_events(case, TODAY) == [
+    assert allowed_events(case) == [
         "record_decision",
         "submit_rapid_review",
         "withdraw",
@@ -558,15 +558,15 @@ def test_allowed_events_once_the_decision_is_signed_off_and_a_hold_is_open() -> 
 def test_allowed_events_offer_sign_off_while_a_partner_is_missing() -> None:
     case = FakeCase(state="rapid_review", decision="lcspr")
     case.sign("local_authority", "police")
-    assert "sign_off" in allowed_events(case, TODAY)
-    assert "submit_rapid_review" not in allowed_events(case, TODAY)
+    assert "sign_off" in allowed_events(case)
+    assert "submit_rapid_review" not in allowed_events(case)
 
 
 def test_allowed_events_in_commissioning_follow_the_reviewer_and_terms() -> None:
     case = FakeCase(state="commissioning", decision="lcspr")
-    assert "start_review" not in allowed_events(case, TODAY)
+    assert "start_review" not in allowed_events(case)
     case.reviewer_name, case.terms_of_reference_agreed_on = "A. Reviewer", date(2023, 4, 20)
-    assert allowed_events(case, TODAY) == [
+    assert allowed_events(case) == [
         "appoint_reviewer",
         "agree_terms_of_reference",
         "start_review",
@@ -574,29 +574,30 @@ def test_allowed_events_in_commissioning_follow_the_reviewer_and_terms() -> None
     ]
 
 
-def test_allowed_events_judge_the_advance_copy_as_if_sent_today() -> None:
+def test_the_advance_copy_is_offered_whatever_today_is_and_its_date_judged_when_given() -> None:
+    # People record events late: the page offers the event and the date given is judged.
     case = ready_case("approval")  # planned publication Friday 1 September 2023
-    assert "send_advance_copy" in allowed_events(case, date(2023, 8, 22))
-    assert "send_advance_copy" not in allowed_events(case, date(2023, 8, 23))
+    assert "send_advance_copy" in allowed_events(case)
+    assert refusal(case, "send_advance_copy", {}, date(2023, 8, 22)) is None
+    assert "6 working days before it" in refusal(case, "send_advance_copy", {}, date(2023, 8, 23))
+    late = refusal(case, "send_advance_copy", {}, date(2023, 9, 4))
+    assert "that date is after the planned date" in late
 
 
-def test_allowed_events_judge_publication_as_if_published_today() -> None:
+def test_publication_is_offered_and_its_date_judged_when_given() -> None:
     case = ready_case("pre_publication")
     case.advance_copy_sent_on = date(2023, 12, 18)
-    assert allowed_events(case, date(2023, 12, 28)) == ["schedule_publication", "place_hold"]
-    assert allowed_events(case, date(2023, 12, 29)) == [
-        "schedule_publication",
-        "publish",
-        "place_hold",
-    ]
+    assert allowed_events(case) == ["schedule_publication", "publish", "place_hold"]
+    assert refusal(case, "publish", {}, date(2023, 12, 28)) is not None  # 6 working days
+    assert refusal(case, "publish", {}, date(2023, 12, 29)) is None
 
 
 def test_allowed_events_in_learning_follow_the_outstanding_actions() -> None:
     case = ready_case("learning")
     case.outstanding_actions = 1
-    assert allowed_events(case, TODAY) == ["place_hold"]
+    assert allowed_events(case) == ["place_hold"]
     case.outstanding_actions = 0
-    assert allowed_events(case, TODAY) == ["place_hold", "close"]
+    assert allowed_events(case) == ["place_hold", "close"]
 
 
 # --- the one shared machine ------------------------------------------------------------------
