@@ -17,7 +17,10 @@ from casework.services.errors import NotPermitted
 from workflows.cases import PARTNERS
 
 SEES_ALL_CASES = frozenset({"business_manager", "partner_lead", "scrutineer"})
-SEES_GRANTED_CASES = frozenset({"panel_member", "agency_contributor", "reviewer"})
+SEES_GRANTED_CASES = frozenset({"panel_member", "reviewer"})  # through a case_access grant
+# Contributors see only their agency's requests, each with a minimal case summary: never a
+# case page, the case list or another agency's return (the request is their grant).
+READS_THROUGH_REQUESTS = frozenset({"agency_contributor"})
 OPENS_CASES = frozenset({"business_manager"})
 FIRES_EVENTS = frozenset({"business_manager"})
 
@@ -43,7 +46,8 @@ def visible_cases_clause(user: User, today: date) -> ColumnElement[bool]:
 
 def require_case_reader(user: User) -> None:
     """Refuse roles that never read case content (admins)."""
-    if not user.active or (user.role not in SEES_ALL_CASES and user.role not in SEES_GRANTED_CASES):
+    readers = SEES_ALL_CASES | SEES_GRANTED_CASES | READS_THROUGH_REQUESTS
+    if not user.active or user.role not in readers:
         raise NotPermitted("Your role does not give access to case records.")
 
 
