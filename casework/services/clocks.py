@@ -172,10 +172,12 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
         .where(Clock.alert_from_on <= on)
         .order_by(Clock.due_on, Clock.id)
     )
-    if partnership_id is not None:
-        query = query.where(Case.partnership_id == partnership_id)
     due = []
     for row in db.session.execute(query):
+        # Filtered here rather than in SQL: with the partnership in the WHERE clause both
+        # databases chose to scan every case instead of the index of clocks that can alert.
+        if partnership_id is not None and row.partnership_id != partnership_id:
+            continue
         rung = _rung_reached(
             {
                 "due_soon": row.due_soon_on,

@@ -15,7 +15,7 @@ from casework.services.partnerships import clock_settings
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from workflows.calendar import working_days_between
 
-LIMIT = 100  # per list; the case list has the rest
+LIMIT = 25  # per list; the case list's overdue filter has the rest
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Worklist:
     awaiting_sign_off: list[Case] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
     more: bool = False
+    overdue_total: int = 0
+    due_soon_total: int = 0
 
 
 def worklist(user: User, today: date) -> Worklist:
@@ -42,35 +44,47 @@ def worklist(user: User, today: date) -> Worklist:
         return work
     require_case_reader(user)
     if user.role == "business_manager":
-        items = _clock_items(user, today)
-        work.overdue = [i for i in items if i.overdue][:LIMIT]
-        work.due_soon = [i for i in items if not i.overdue][:LIMIT]
-        work.more = len(items) > 2 * LIMIT
+        due = _due_in_order(user, today)
+        overdue = [d for d in due if _is_overdue(d)]
+        soon = [d for d in due if not _is_overdue(d)]
+        work.overdue_total, work.due_soon_total = len(overdue), len(soon)
+        work.overdue = _items(user, today, overdue[:LIMIT])
+        work.due_soon = _items(user, today, soon[:LIMIT])
+        work.more = len(overdue) > LIMIT or len(soon) > LIMIT
     elif user.role == "partner_lead":
         work.awaiting_sign_off = _awaiting_sign_off(user, today)
-        work.escalated = [i for i in _clock_items(user, today) if i.clock.rung == "escalated"][
-            :LIMIT
-        ]
+        escalated = [d for d in _due_in_order(user, today) if d.rung == "escalated"]
+        work.escalated = _items(user, today, escalated[:LIMIT])
     else:
         page = list_cases(user, per_page=LIMIT)
         work.cases, work.more = page.items, page.total > LIMIT
     return work
 
 
-def _clock_items(user: User, today: date) -> list[WorkItem]:
-    closures = clock_settings(user.partnership_id).closures
-    items = []
-    for due in clocks_due(today, user.partnership_id):
-        overdue = due.rung in ("overdue", "escalated")
-        days = (
-            working_days_between(due.due_on, today, closures)
-            if overdue
-            else working_days_between(today, due.due_on, closures)
+def _is_overdue(due: DueClock) -> bool:
+    return due.rung in ("overdue", "escalated")
+
+
+def _due_in_order(user: User, today: date) -> list[DueClock]:
+    """Overdue first, the longest overdue first; then the soonest due."""
+    due = clocks_due(today, user.partnership_id)
+    due.sort(key=lambda d: (not _is_overdue(d), d.due_on, d.case_reference))
+    return due
+
+
+def _items(user: User, today: date, due: list[DueClock]) -> list[WorkItem]:
+    """Working days late or left, counted only for the clocks shown."""
+    closures = clock_settings(user.partnership_id).closures if due else frozenset()
+    return [
+        WorkItem(
+            d,
+            _is_overdue(d),
+            working_days_between(d.due_on, today, closures)
+            if _is_overdue(d)
+            else working_days_between(today, d.due_on, closures),
         )
-        items.append(WorkItem(due, overdue, days))
-    # Overdue first, the longest overdue first; then the soonest due.
-    items.sort(key=lambda i: (not i.overdue, i.clock.due_on, i.clock.case_reference))
-    return items
+        for d in due
+    ]
 
 
 def _awaiting_sign_off(user: User, today: date) -> list[Case]:

@@ -65,7 +65,10 @@ def _start_request():
             session.clear()
             flash(TIMED_OUT, "timeout")
             return redirect(url_for("auth.sign_in_page", next=_next_target()))
-        session["last_seen"] = moment.timestamp()
+        if seen is None or moment.timestamp() - seen >= 60:
+            # Once a minute is precise enough for a 30-minute limit, and spares re-signing
+            # the session cookie on every request.
+            session["last_seen"] = moment.timestamp()
         return None
     if _is_public() or request.endpoint is None:
         return None
