@@ -39,11 +39,25 @@ def init_web(app: Flask) -> None:
 
     from casework.web.access import access
     from casework.web.admin import admin
+    from casework.web.agency_requests import agency_requests
     from casework.web.alerts import alerts
     from casework.web.auth import auth
     from casework.web.case_events import case_events
     from casework.web.cases import cases
     from casework.web.home import home
+    from casework.web.rapid_review import rapid_review
+    from casework.web.returns import returns
 
-    for blueprint in (auth, home, cases, case_events, access, admin, alerts):
+    for blueprint in (
+        auth,
+        home,
+        cases,
+        case_events,
+        access,
+        agency_requests,
+        admin,
+        alerts,
+        rapid_review,
+        returns,
+    ):
         app.register_blueprint(blueprint)

@@ -59,6 +59,7 @@ SECTION_OF_BLUEPRINT = {
     "access": "cases.index",
     "agency_requests": "cases.index",
     "rapid_review": "cases.index",
+    "returns": "returns.index",
 }
 ADMIN_SECTIONS = (
     ("/admin/agencies", "admin.agencies"),
@@ -73,7 +74,9 @@ def _navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     items = [("home.index", "What needs doing")]
-    if current_user.role != "admin":
+    if current_user.role == "agency_contributor":
+        items.append(("returns.index", "Your agency's requests"))
+    elif current_user.role != "admin":
         items.append(("cases.index", "Cases"))
     unread = unread_alert_count(current_user)
     items.append(("alerts.index", f"Alerts ({unread} unread)" if unread else "Alerts"))

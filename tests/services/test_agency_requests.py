@@ -1,0 +1,532 @@
+"""Requests to agencies, the business manager's side: sending, chasing, extending, cancelling
+and returning for amendment, each with its `agency_return` clock."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from casework.extensions import db as _db
+from casework.models import (
+    Agency,
+    AgencyRequest,
+    AgencyRequestEvent,
+    AlertClaim,
+    Clock,
+    ReturnSubmission,
+)
+from casework.services import agency_requests as service
+from casework.services.agency_request_views import (
+    contributors_missing,
+    request_detail,
+    request_overview,
+)
+from casework.services.agency_requests import (
+    cancel,
+    chase,
+    extend,
+    meet_agency_clock,
+    return_for_amendment,
+    send_requests,
+)
+from casework.services.alerts import sweep
+from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted, Refused
+from casework.services.events import fire_event
+from casework.services.partnerships import create_agency
+from tests.factories import advance_case, grant_access, make_case, make_user
+
+# Sent on Tuesday 14 March 2023 with the default 5 working days: 15, 16, 17, 20, 21 March.
+SENT_ON = date(2023, 3, 14)
+DUE_ON = date(2023, 3, 21)
+
+
+@pytest.fixture
+def case(business_manager, leads):
+    opened = make_case(business_manager)
+    return advance_case(opened.id, business_manager, leads, "rapid_review")  # notified 6 March
+
+
+@pytest.fixture
+def agencies(partnership):
+    """The three statutory partners by partner, and a school."""
+    rows = _db.session.scalars(select(Agency).where(Agency.partnership_id == partnership.id))
+    found = {a.statutory_partner: a for a in rows}
+    found["school"] = create_agency(partnership, "Northbridge Academy")
+    return found
+
+
+def statutory_ids(agencies) -> list[int]:
+    return [agencies[p].id for p in ("local_authority", "police", "health")]
+
+
+def clocks_of(request_id: int) -> list[Clock]:
+    _db.session.expire_all()
+    return list(
+        _db.session.scalars(
+            select(Clock).where(Clock.agency_request_id == request_id).order_by(Clock.seq)
+        )
+    )
+
+
+def events_of(request_id: int) -> list[tuple[str, str | None]]:
+    rows = _db.session.scalars(
+        select(AgencyRequestEvent)
+        .where(AgencyRequestEvent.request_id == request_id)
+        .order_by(AgencyRequestEvent.id)
+    )
+    return [(e.kind, e.note) for e in rows]
+
+
+def request_count() -> int:
+    _db.session.expire_all()
+    return len(_db.session.scalars(select(AgencyRequest)).all())
+
+
+def send_one(manager, case, agency, **kwargs) -> AgencyRequest:
+    [request] = send_requests(manager, case.id, [agency.id], today=SENT_ON, **kwargs)
+    return request
+
+
+# Sending ----------------------------------------------------------------------------------
+
+
+def test_sending_creates_a_request_and_a_clock_per_agency(
+    business_manager, case, agencies, backend
+):
+    sent = send_requests(
+        business_manager, case.id, statutory_ids(agencies), note="Please reply", today=SENT_ON
+    )
+
+    assert [r.agency.name for r in sent] == [
+        "Local authority children's services",
+        "Police",
+        "Integrated Care Board (health)",
+    ]
+    seqs = []
+    for request in sent:
+        assert (request.status, request.requested_on, request.due_on) == ("open", SENT_ON, DUE_ON)
+        assert request.note == "Please reply" and request.created_by_id == business_manager.id
+        [clock] = clocks_of(request.id)
+        assert (clock.case_id, clock.kind, clock.statutory) == (case.id, "agency_return", False)
+        assert (clock.anchor_on, clock.due_on) == (SENT_ON, DUE_ON)
+        assert clock.agency_id == request.agency_id
+        assert clock.met_on is None and clock.cancelled_on is None
+        # The ladder: due soon 2 working days before, due, overdue the day after, escalated +5.
+        assert clock.rungs == {
+            "due_soon": date(2023, 3, 17),
+            "due": DUE_ON,
+            "overdue": date(2023, 3, 22),
+            "escalated": date(2023, 3, 28),
+        }
+        assert (clock.alert_from_on, clock.next_rung_on) == (date(2023, 3, 17), date(2023, 3, 17))
+        assert events_of(request.id) == [("sent", "Please reply")]
+        seqs.append(clock.seq)
+    assert seqs == [1, 2, 3]
+
+
+def test_a_due_date_can_be_given_and_must_be_after_today(business_manager, case, agencies):
+    request = send_one(business_manager, case, agencies["school"], due_on=date(2023, 3, 24))
+    assert request.due_on == clocks_of(request.id)[0].due_on == date(2023, 3, 24)
+
+    with pytest.raises(Invalid) as error:
+        send_one(business_manager, case, agencies["police"], due_on=SENT_ON)
+    assert error.value.fields == {"due_on": "The due date must be after today"}
+
+
+def test_closure_days_count_as_non_working(business_manager, admin_user, case, agencies):
+    from casework.services.admin_settings import add_closure_day
+
+    add_closure_day(admin_user, date(2023, 3, 20), "Staff training")
+    assert send_one(business_manager, case, agencies["police"]).due_on == date(2023, 3, 22)
+
+
+def test_the_first_request_pins_the_template_and_later_ones_use_it(
+    business_manager, case, agencies, monkeypatch
+):
+    assert case.return_template_id is None
+    first = send_one(business_manager, case, agencies["police"])
+    _db.session.refresh(case)
+    assert (case.return_template_id, case.return_template_version) == ("agency_return", 1)
+    assert (first.template_id, first.template_version) == ("agency_return", 1)
+
+    monkeypatch.setattr(service, "_current_template", lambda: ("agency_return", 2))
+    later = send_one(business_manager, case, agencies["health"])
+    assert (later.template_id, later.template_version) == ("agency_return", 1)
+    _db.session.refresh(case)
+    assert case.return_template_version == 1
+
+
+def test_an_agency_already_asked_is_refused_by_name_and_nothing_is_sent(
+    business_manager, case, agencies
+):
+    send_one(business_manager, case, agencies["police"])
+    with pytest.raises(Conflict) as error:
+        send_requests(
+            business_manager,
+            case.id,
+            [agencies["school"].id, agencies["police"].id],
+            today=SENT_ON,
+        )
+    assert error.value.message == "Police has already been asked for a return on this case."
+    assert request_count() == 1
+    assert len(_db.session.scalars(select(Clock).where(Clock.kind == "agency_return")).all()) == 1
+
+
+def test_bad_choices_of_agency_are_invalid(
+    business_manager, case, agencies, other_partnership, partnership
+):
+    theirs = _db.session.scalars(
+        select(Agency).where(Agency.partnership_id == other_partnership.id)
+    ).first()
+    closed = create_agency(partnership, "Old Hospital Trust")
+    closed.active = False
+    _db.session.commit()
+    for ids in ([], [theirs.id], [closed.id], [agencies["police"].id, 2**40]):
+        with pytest.raises(Invalid) as error:
+            send_requests(business_manager, case.id, ids, today=SENT_ON)
+        assert "agency_ids" in error.value.fields
+    assert request_count() == 0
+
+
+def test_requests_are_refused_outside_the_rapid_review(business_manager, agencies):
+    referred = make_case(business_manager)
+    with pytest.raises(Refused) as error:
+        send_requests(business_manager, referred.id, [agencies["police"].id], today=SENT_ON)
+    assert "only while the case is in the rapid review" in error.value.message
+    assert request_count() == 0
+
+
+def test_only_the_partnerships_business_managers_send(
+    case, agencies, business_manager, scrutineer, leads, panel_member, other_manager, admin_user
+):
+    grant_access(case.id, panel_member, business_manager, date(2099, 1, 1))
+    for person in (scrutineer, leads["police"], panel_member):
+        with pytest.raises(NotPermitted):
+            send_requests(person, case.id, [agencies["police"].id], today=SENT_ON)
+    for person in (other_manager, admin_user):
+        with pytest.raises(NotFound):
+            send_requests(person, case.id, [agencies["police"].id], today=SENT_ON)
+    contributor = make_user(agencies["police"].partnership, "agency_contributor")
+    with pytest.raises(NotFound):  # no grant: the case does not exist for them
+        request_overview(contributor, case.id)
+    assert request_count() == 0
+
+
+def test_the_other_services_check_the_actor_and_the_case(
+    business_manager, case, agencies, scrutineer, other_manager
+):
+    request = send_one(business_manager, case, agencies["police"])
+    calls = [
+        lambda who: chase(who, request.id, "Chased"),
+        lambda who: extend(who, request.id, date(2023, 3, 28), "More time"),
+        lambda who: cancel(who, request.id, "Not needed"),
+        lambda who: return_for_amendment(who, request.id, "Add more"),
+        lambda who: request_detail(who, case.id, request.id),
+        lambda who: request_overview(who, case.id),
+        lambda who: contributors_missing(who, case.id),
+    ]
+    for call in calls:
+        with pytest.raises(NotPermitted):
+            call(scrutineer)
+        with pytest.raises(NotFound):
+            call(other_manager)
+    another = make_case(business_manager)
+    with pytest.raises(NotFound):
+        chase(business_manager, request.id, "Chased", case_id=another.id)
+    with pytest.raises(NotFound):
+        request_detail(business_manager, another.id, request.id)
+    assert events_of(request.id) == [("sent", None)]
+
+
+# Chasing, extending, cancelling -----------------------------------------------------------
+
+
+def test_chasing_is_recorded_and_changes_nothing_else(business_manager, case, agencies):
+    request = send_one(business_manager, case, agencies["police"])
+    before = [(c.due_on, c.next_rung_on) for c in clocks_of(request.id)]
+    chase(business_manager, request.id, "Phoned the safeguarding lead", case_id=case.id)
+    assert events_of(request.id) == [("sent", None), ("chased", "Phoned the safeguarding lead")]
+    assert [(c.due_on, c.next_rung_on) for c in clocks_of(request.id)] == before
+    detail = request_detail(business_manager, case.id, request.id, today=SENT_ON)
+    assert [e.actor_name for e in detail.events] == [business_manager.name] * 2
+
+
+def test_extending_moves_the_due_date_and_re_arms_the_ladder(
+    business_manager, case, agencies, backend
+):
+    request = send_one(business_manager, case, agencies["police"])
+    [clock] = clocks_of(request.id)
+    for day in (date(2023, 3, 16), date(2023, 3, 17)):
+        sweep(day, now=datetime.combine(day, datetime.min.time()) + timedelta(hours=7))
+    assert claims(clock.id) == [("due_soon", DUE_ON)]
+    assert clocks_of(request.id)[0].next_rung_on == DUE_ON
+
+    extend(
+        business_manager,
+        request.id,
+        date(2023, 3, 28),
+        "Staff away",
+        case_id=case.id,
+        today=date(2023, 3, 17),
+    )
+    [clock] = clocks_of(request.id)
+    assert clock.due_on == date(2023, 3, 28) and clock.anchor_on == SENT_ON
+    assert clock.next_rung_on == date(2023, 3, 24)  # a new due_soon for the new date
+    _db.session.refresh(request)
+    assert request.due_on == date(2023, 3, 28)
+    assert events_of(request.id)[-1] == ("extended", "Staff away")
+
+    for day in (date(2023, 3, 20), date(2023, 3, 21), date(2023, 3, 23), date(2023, 3, 24)):
+        sweep(day, now=datetime.combine(day, datetime.min.time()) + timedelta(hours=7))
+    assert claims(clock.id) == [("due_soon", DUE_ON), ("due_soon", date(2023, 3, 28))]
+
+
+def test_extending_needs_a_reason_and_a_later_date(business_manager, case, agencies):
+    request = send_one(business_manager, case, agencies["police"])
+    with pytest.raises(Invalid) as error:
+        extend(business_manager, request.id, DUE_ON, " ")
+    assert error.value.fields == {
+        "new_due_on": "The new due date must be later than the current one, 21 March 2023",
+        "reason": "Enter the reason for the extension",
+    }
+    with pytest.raises(Invalid) as error:
+        extend(business_manager, request.id, None, "Why")
+    assert error.value.fields == {"new_due_on": "Enter the new due date"}
+    with pytest.raises(Invalid) as error:  # later than due, but already gone by
+        extend(business_manager, request.id, date(2023, 3, 22), "Why", today=date(2023, 3, 24))
+    assert error.value.fields == {"new_due_on": "The new due date cannot be in the past"}
+    assert clocks_of(request.id)[0].due_on == DUE_ON
+
+
+def claims(clock_id: int) -> list[tuple[str, date]]:
+    rows = _db.session.scalars(
+        select(AlertClaim).where(AlertClaim.clock_id == clock_id).order_by(AlertClaim.id)
+    )
+    return [(c.rung, c.due_on) for c in rows]
+
+
+def test_cancelling_cancels_the_clock_and_the_agency_may_be_asked_again(
+    business_manager, case, agencies
+):
+    request = send_one(business_manager, case, agencies["police"])
+    cancel(business_manager, request.id, "Sent to the wrong agency", today=date(2023, 3, 15))
+    [clock] = clocks_of(request.id)
+    assert clock.cancelled_on == date(2023, 3, 15)
+    assert clock.alert_from_on is None and clock.next_rung_on is None
+    _db.session.refresh(request)
+    assert request.status == "cancelled"
+    assert events_of(request.id)[-1] == ("cancelled", "Sent to the wrong agency")
+    for refused in (
+        lambda: chase(business_manager, request.id, "Chased"),
+        lambda: extend(business_manager, request.id, date(2023, 3, 28), "More", today=SENT_ON),
+        lambda: cancel(business_manager, request.id, "Again"),
+        lambda: return_for_amendment(business_manager, request.id, "Amend"),
+    ):
+        with pytest.raises(Refused):
+            refused()
+
+    again = send_requests(
+        business_manager, case.id, [agencies["police"].id], today=date(2023, 3, 16)
+    )
+    assert clocks_of(again[0].id)[0].seq == 2
+    overview = request_overview(business_manager, case.id, today=date(2023, 3, 16))
+    assert [(r.agency_name, r.status) for r in overview.requests] == [
+        ("Police", "cancelled"),
+        ("Police", "open"),
+    ]
+
+
+def test_withdrawing_the_case_cancels_the_open_request_clocks(business_manager, case, agencies):
+    sent = send_requests(business_manager, case.id, statutory_ids(agencies), today=SENT_ON)
+    fire_event(
+        business_manager, case.id, "withdraw", {"on": "2023-03-16", "reason": "Criteria not met"}
+    )
+    for request in sent:
+        [clock] = clocks_of(request.id)
+        assert (clock.cancelled_on, clock.cancelled_by) == (date(2023, 3, 16), "withdraw")
+        assert clock.next_rung_on is None
+    overview = request_overview(business_manager, case.id, today=date(2023, 3, 16))
+    assert {r.status for r in overview.requests} == {"closed"}
+    assert not overview.may_send
+    with pytest.raises(Refused):
+        chase(business_manager, sent[0].id, "Chased")
+
+
+# Returning for amendment --------------------------------------------------------------------
+
+ANSWERS = {
+    "nil_return": "no",
+    "involvement": "Health visiting from birth",
+    "chronology": [{"id": "e1", "date": "2023-01-04", "what": "Home visit"}],
+}
+
+
+def submit(request: AgencyRequest, contributor, on: date, round_: int = 0) -> None:
+    """What the contributor's side does when a return is submitted (it is built elsewhere)."""
+    request.answers = copy.deepcopy(ANSWERS)
+    request.status, request.submitted_on, request.nil_return = "submitted", on, False
+    request.submitted_by_id = contributor.id
+    _db.session.add(
+        ReturnSubmission(
+            request_id=request.id,
+            round=round_,
+            submitted_on=on,
+            submitted_by_id=contributor.id,
+            nil_return=False,
+            template_version=request.template_version,
+            answers=copy.deepcopy(ANSWERS),
+        )
+    )
+    meet_agency_clock(request_case(request), request, on)
+    _db.session.commit()
+
+
+def request_case(request):
+    from casework.models import Case
+
+    return _db.session.get(Case, request.case_id)
+
+
+def test_return_for_amendment_keeps_the_submitted_answers_and_starts_a_new_clock(
+    business_manager, case, agencies, partnership
+):
+    contributor = make_user(partnership, "agency_contributor", agency="Police")
+    request = send_one(business_manager, case, agencies["police"])
+    with pytest.raises(Refused):  # not yet submitted
+        return_for_amendment(business_manager, request.id, "Too early")
+    submit(request, contributor, date(2023, 3, 17))
+    overview = request_overview(business_manager, case.id, today=date(2023, 3, 17))
+    assert overview.requests[0].status == "submitted"
+
+    with pytest.raises(Invalid) as error:
+        return_for_amendment(business_manager, request.id, "")
+    assert error.value.fields == {"comment": "Enter what needs amending"}
+
+    return_for_amendment(
+        business_manager,
+        request.id,
+        "Please add the GP's involvement",
+        case_id=case.id,
+        today=date(2023, 3, 20),
+    )
+    _db.session.expire_all()
+    request = _db.session.get(AgencyRequest, request.id)
+    assert (request.status, request.amendment_round) == ("open", 1)
+    assert request.submitted_on is None and request.nil_return is None
+    assert request.answers == ANSWERS  # kept for the agency to amend
+    [submission] = _db.session.scalars(select(ReturnSubmission)).all()
+    assert submission.answers == ANSWERS and submission.nil_return is False
+    assert submission.returned_by_id == business_manager.id
+    assert submission.returned_at is not None
+    assert submission.return_comment == "Please add the GP's involvement"
+
+    first, second = clocks_of(request.id)
+    assert (first.seq, first.met_on, first.due_on) == (1, date(2023, 3, 17), DUE_ON)
+    assert first.next_rung_on is None
+    # Monday 20 March plus 5 working days: 21, 22, 23, 24, 27.
+    assert (second.seq, second.anchor_on, second.due_on) == (
+        2,
+        date(2023, 3, 20),
+        date(2023, 3, 27),
+    )
+    assert second.met_on is None and second.next_rung_on == date(2023, 3, 23)
+    assert request.due_on == date(2023, 3, 27)
+    assert events_of(request.id)[-1] == ("returned", "Please add the GP's involvement")
+
+    overview = request_overview(business_manager, case.id, today=date(2023, 3, 21))
+    assert overview.requests[0].status == "returned_for_amendment"
+    detail = request_detail(business_manager, case.id, request.id, today=date(2023, 3, 21))
+    assert detail.may_change and not detail.may_return
+    assert [(s.round, s.returned_by) for s in detail.submissions] == [(0, business_manager.name)]
+
+    # Resubmitted: round 1 is a new version, and round 0 is still as it was.
+    submit(request, contributor, date(2023, 3, 23), round_=1)
+    assert [s.round for s in _db.session.scalars(select(ReturnSubmission))] == [0, 1]
+    assert clocks_of(request.id)[1].met_on == date(2023, 3, 23)
+
+
+# Reading ----------------------------------------------------------------------------------
+
+
+def test_the_overview_gives_status_days_and_contributors(
+    business_manager, case, agencies, partnership
+):
+    make_user(partnership, "agency_contributor", agency="Police")
+    send_requests(
+        business_manager,
+        case.id,
+        [agencies["police"].id, agencies["school"].id],
+        today=SENT_ON,
+    )
+    send_requests(
+        business_manager, case.id, [agencies["health"].id], due_on=date(2023, 3, 28), today=SENT_ON
+    )
+
+    overview = request_overview(business_manager, case.id, today=date(2023, 3, 23))
+    lines = {r.agency_name: r for r in overview.requests}
+    police, school = lines["Police"], lines["Northbridge Academy"]
+    health = lines["Integrated Care Board (health)"]
+    assert (police.status, police.working_days_late, police.working_days_left) == (
+        "overdue",
+        2,
+        None,
+    )
+    assert (school.status, school.has_contributor, police.has_contributor) == (
+        "overdue",
+        False,
+        True,
+    )
+    assert (health.status, health.working_days_left) == ("open", 3)
+    assert overview.may_send
+    assert overview.default_due_on == date(2023, 3, 30)  # Thu 23 + 5 working days
+    choices = [(a.name, a.asked, a.has_contributor) for a in overview.agencies]
+    assert choices == [
+        ("Local authority children's services", False, False),
+        ("Police", True, True),
+        ("Integrated Care Board (health)", True, False),
+        ("Northbridge Academy", True, False),
+    ]
+    missing = contributors_missing(business_manager, case.id)
+    assert [a.name for a in missing] == ["Integrated Care Board (health)", "Northbridge Academy"]
+
+
+def test_an_open_request_closed_by_the_case_leaving_can_be_sent_again(
+    business_manager, case, agencies, leads
+):
+    """After the Panel disagrees the case is back in the rapid review: asking the agency again
+    resumes its open request (what it saved is kept) under a new clock."""
+    [request] = send_requests(business_manager, case.id, [agencies["school"].id], today=SENT_ON)
+    request.answers = {"involvement": "Saved halfway"}
+    _db.session.commit()
+    fire_event(
+        business_manager,
+        case.id,
+        "record_decision",
+        {"on": "2023-03-15", "decision": "no_lcspr", "rationale": "Learning elsewhere"},
+    )
+    for lead in leads.values():
+        fire_event(lead, case.id, "sign_off", {"on": "2023-03-15"})
+    fire_event(business_manager, case.id, "submit_rapid_review", {"on": "2023-03-16"})
+    fire_event(
+        business_manager,
+        case.id,
+        "record_panel_response",
+        {"on": "2023-03-20", "panel_response": "disagree"},
+    )
+    overview = request_overview(business_manager, case.id, today=date(2023, 3, 20))
+    assert overview.requests[0].status == "closed" and not overview.agencies[3].asked
+
+    again = send_requests(
+        business_manager, case.id, [agencies["school"].id], today=date(2023, 3, 20)
+    )
+    assert [r.id for r in again] == [request.id]
+    first, second = clocks_of(request.id)
+    assert first.cancelled_by == "submit_rapid_review"
+    assert (second.seq, second.due_on) == (2, date(2023, 3, 27))
+    _db.session.expire_all()
+    resumed = _db.session.get(AgencyRequest, request.id)
+    assert resumed.answers == {"involvement": "Saved halfway"} and resumed.status == "open"
+    assert request_count() == 1
