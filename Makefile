@@ -49,5 +49,6 @@ test: install chromium lint ## Set everything up and run the whole suite (SQLite
 
 .PHONY: bench
 bench: install ## Print the speed figures (see benchmarks/)
-	@if [ -f benchmarks/core.py ]; then $(BIN)/python benchmarks/core.py; fi
+	$(BIN)/python benchmarks/core.py
 	$(BIN)/python benchmarks/alerts.py
+	$(BIN)/python benchmarks/web.py
