@@ -31,9 +31,13 @@ import pytest
 from sqlalchemy import select
 
 from casework.extensions import db as _db
-from casework.models import Agency, Alert, CaseAccess, Clock, ClosureDay, User
+from casework.models import Agency, AgencyRequest, Alert, CaseAccess, Clock, ClosureDay, User
+from casework.services.agency_requests import send_requests
 from casework.services.auth import create_invitation
 from casework.services.events import fire_event
+from casework.services.panel_meetings import CRITERIA, record_panel_meeting
+from casework.services.returns import submit_return
+from casework.services.returns_merge import add_chronology_entry, save_section
 from casework.services.today import london_today
 from casework.services.users import create_user
 from tests.factories import grant_access, make_case, make_partnership, make_token, make_user
@@ -108,6 +112,53 @@ GET  /cases/<int:case_id>/access                        in  200 403 404 403 404 
 POST /cases/<int:case_id>/access                        in  302 403 404 403 404 404 403 404 404
 GET  /cases/<int:case_id>/access/<int:grant_id>/revoke  405 405 405 405 405 405 405 405 405 405
 POST /cases/<int:case_id>/access/<int:grant_id>/revoke  in  302 403 404 403 404 404 403 404 404
+# Requests to agencies: business managers only (an admin sees no case: 404)
+GET  /cases/<int:case_id>/requests                      in  200 403 404 403 404 404 403 404 404
+POST /cases/<int:case_id>/requests                      in  302 403 404 403 404 404 403 404 404
+GET  /cases/<int:case_id>/requests/<int:request_id>     in  200 403 404 403 404 404 403 404 404
+POST /cases/<int:case_id>/requests/<int:request_id>     405 405 405 405 405 405 405 405 405 405
+GET  /cases/<int:case_id>/requests/<int:request_id>/chase 405 405 405 405 405 405 405 405 405 405
+POST /cases/<int:case_id>/requests/<int:request_id>/chase in  302 403 404 403 404 404 403 404 404
+GET  /cases/<int:case_id>/requests/<int:request_id>/extend 405 405 405 405 405 405 405 405 405 405
+POST /cases/<int:case_id>/requests/<int:request_id>/extend in  302 403 404 403 404 404 403 404 404
+GET  /cases/<int:case_id>/requests/<int:request_id>/cancel 405 405 405 405 405 405 405 405 405 405
+POST /cases/<int:case_id>/requests/<int:request_id>/cancel in  302 403 404 403 404 404 403 404 404
+GET  /cases/<int:case_id>/requests/<int:request_id>/return-for-amendment 405 405 405 405 405 405 405 405 405 405
+POST /cases/<int:case_id>/requests/<int:request_id>/return-for-amendment in  302 403 404 403 404 404 403 404 404
+# The rapid review's papers: the manager records the meeting; readers of the case read them
+GET  /cases/<int:case_id>/meeting/new                   in  200 403 404 403 404 404 403 403 404
+POST /cases/<int:case_id>/meeting/new                   in  302 403 404 403 404 404 403 403 404
+GET  /cases/<int:case_id>/meeting                       in  200 200 404 200 404 404 200 403 404
+POST /cases/<int:case_id>/meeting                       405 405 405 405 405 405 405 405 405 405
+GET  /cases/<int:case_id>/compiled-returns              in  200 200 404 200 404 404 200 403 404
+POST /cases/<int:case_id>/compiled-returns              405 405 405 405 405 405 405 405 405 405
+GET  /cases/<int:case_id>/documents                     in  200 200 404 200 404 404 200 403 404
+POST /cases/<int:case_id>/documents                     405 405 405 405 405 405 405 405 405 405
+GET  /cases/<int:case_id>/documents/<int:number>        in  200 200 404 200 404 404 200 403 404
+POST /cases/<int:case_id>/documents/<int:number>        405 405 405 405 405 405 405 405 405 405
+GET  /cases/<int:case_id>/documents/<int:number>.docx   in  200 200 404 200 404 404 200 403 404
+POST /cases/<int:case_id>/documents/<int:number>.docx   405 405 405 405 405 405 405 405 405 405
+# Agency returns: the contributor of the agency asked, nobody else (403 before the request)
+GET  /requests/                                         in  403 403 403 403 200 403 403 403 403
+POST /requests/                                         405 405 405 405 405 405 405 405 405 405
+GET  /requests/<int:request_id>                         in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>                         405 405 405 405 405 405 405 405 405 405
+GET  /requests/<int:request_id>/sections/<section_id>   in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>/sections/<section_id>   in  403 403 403 403 302 403 403 403 403
+GET  /requests/<int:request_id>/chronology/<question_id> in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>/chronology/<question_id> 405 405 405 405 405 405 405 405 405 405
+GET  /requests/<int:request_id>/chronology/<question_id>/add in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>/chronology/<question_id>/add in  403 403 403 403 302 403 403 403 403
+GET  /requests/<int:request_id>/chronology/<question_id>/<int:entry_id> in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>/chronology/<question_id>/<int:entry_id> in  403 403 403 403 302 403 403 403 403
+GET  /requests/<int:request_id>/chronology/<question_id>/<int:entry_id>/remove in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>/chronology/<question_id>/<int:entry_id>/remove in  403 403 403 403 302 403 403 403 403
+GET  /requests/<int:request_id>/check                   in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>/check                   405 405 405 405 405 405 405 405 405 405
+GET  /requests/<int:request_id>/submit                  405 405 405 405 405 405 405 405 405 405
+POST /requests/<int:request_id>/submit                  in  403 403 403 403 302 403 403 403 403
+GET  /requests/<int:request_id>/submitted               in  403 403 403 403 200 403 403 403 403
+POST /requests/<int:request_id>/submitted               405 405 405 405 405 405 405 405 405 405
 # Administration: admins; business managers see users and invite (another's users: 404)
 GET  /admin/users                                       in  200 403 403 403 403 403 403 200 200
 POST /admin/users                                       405 405 405 405 405 405 405 405 405 405
@@ -157,7 +208,7 @@ POST /api/v1/cases/<int:case_id>/events notify          401 200 403 404 403 404 
 POST /api/v1/cases/<int:case_id>/events sign_off        401 200 200 404 403 404 404 403 403 404
 GET  /api/v1/clocks                                     401 200 200 200 200 200 200 200 403 200
 POST /api/v1/clocks                                     405 405 405 405 405 405 405 405 405 405
-"""
+"""  # noqa: E501 (a few rules are longer than their column)
 
 DONE = {"200", "201", "302"}  # the outcomes of someone allowed
 AUDIT_TABLES = {"case_reads", "sign_in_failures"}
@@ -248,8 +299,11 @@ class World:
             "other_manager": make_user(theirs, "business_manager"),
         }
         self.manager = self.people["business_manager"]
+        self.contributor = self.people["agency_contributor"]  # the police's
         self.tokens: dict[str, str] = {}
         self.references = [self.case.reference]
+        # The cases the contributor's agency was asked about: its return's pages name them.
+        self.asked: set[str] = set()
 
     def _granted(self, case):
         grant_access(
@@ -277,6 +331,82 @@ class World:
 
     def case_for(self, event: str | None):
         return self.signing_case if event == "sign_off" else self.case
+
+    @cached_property
+    def review_case(self):
+        """A case in rapid review with no decision yet: agencies may be asked, the meeting
+        recorded."""
+        case = make_case(self.manager, pseudonym="Child C")
+        case = fire_event(self.manager, case.id, "notify", {"on": "2023-03-06"})
+        self.references.append(case.reference)
+        return self._granted(case)
+
+    @cached_property
+    def agencies(self) -> dict[str, int]:
+        """The partnership's agency ids by statutory partner."""
+        rows = _db.session.scalars(select(Agency).where(Agency.partnership_id == self.ours.id))
+        return {a.statutory_partner: a.id for a in rows if a.statutory_partner}
+
+    @cached_property
+    def papers_case(self):
+        """A rapid review submitted to the Panel: its meeting recorded, signed off by the three
+        leads, and its first submission document produced."""
+        case = self.review_case
+        record_panel_meeting(self.manager, case.id, self._meeting())
+        leads = [
+            self.people["partner_lead"],
+            make_user(self.ours, "partner_lead", partner="police"),
+            make_user(self.ours, "partner_lead", partner="health"),
+        ]
+        for lead in leads:
+            fire_event(lead, case.id, "sign_off", {"on": "2023-03-15"})
+        return fire_event(self.manager, case.id, "submit_rapid_review", {"on": "2023-03-20"})
+
+    def _meeting(self) -> dict[str, Any]:
+        return {
+            "held_on": "2023-03-14",
+            "attendees": [{"name": "Jo Lane", "agency_id": self.agencies["local_authority"]}],
+            "criteria": {key: "Yes: see the facts" for key in CRITERIA},
+            "facts": "The child was admitted to hospital.",
+            "immediate_actions": [{"action": "Strategy meeting", "owner": "Children's services"}],
+            "learning": "",
+            "dissent": "",
+            "decision": "lcspr",
+            "rationale": "The criteria are met.",
+        }
+
+    def _ask(self) -> AgencyRequest:
+        """A request to the contributor's agency, on `review_case`."""
+        [request] = send_requests(self.manager, self.review_case.id, [self.contributor.agency_id])
+        self.asked.add(self.review_case.reference)
+        return request
+
+    @cached_property
+    def request_id(self) -> int:
+        """The police's request, under way: involved, with chronology entry 1."""
+        request_id = self._ask().id
+        save_section(self.contributor, request_id, SECTION, {"had_involvement": "yes"}, 0)
+        add_chronology_entry(self.contributor, request_id, EVENTS, ENTRY)
+        return request_id
+
+    @cached_property
+    def finished_request_id(self) -> int:
+        """The police's request, answered (a nil return) but not submitted."""
+        request_id = self._ask().id
+        save_section(self.contributor, request_id, SECTION, {"had_involvement": "no"}, 0)
+        return request_id
+
+    @cached_property
+    def submitted_request_id(self) -> int:
+        """The police's request, submitted: it may be returned for amendment."""
+        request_id = self.finished_request_id
+        submit_return(self.contributor, request_id)
+        return request_id
+
+    def revision(self, request_id: int) -> str:
+        return str(
+            _db.session.scalar(select(AgencyRequest.revision).where(AgencyRequest.id == request_id))
+        )
 
     @cached_property
     def grant_id(self) -> int:
@@ -382,6 +512,61 @@ URLS = {
     "/cases/<int:case_id>/access/<int:grant_id>/revoke": lambda w, row: (
         f"/cases/{w.case.id}/access/{w.grant_id}/revoke"
     ),
+    "/cases/<int:case_id>/requests": lambda w, row: f"/cases/{w.review_case.id}/requests",
+    "/cases/<int:case_id>/requests/<int:request_id>": lambda w, row: (
+        f"/cases/{w.review_case.id}/requests/{w.request_id}"
+    ),
+    **{
+        f"/cases/<int:case_id>/requests/<int:request_id>/{action}": (
+            lambda w, row, action=action, done=done: (
+                f"/cases/{w.review_case.id}/requests/"
+                f"{w.submitted_request_id if done else w.request_id}/{action}"
+            )
+        )
+        for action, done in (
+            ("chase", False),
+            ("extend", False),
+            ("cancel", False),
+            ("return-for-amendment", True),
+        )
+    },
+    "/cases/<int:case_id>/meeting/new": lambda w, row: f"/cases/{w.review_case.id}/meeting/new",
+    **{
+        f"/cases/<int:case_id>/{page}": (
+            lambda w, row, page=page: (
+                f"/cases/{w.papers_case.id}/{page.replace('<int:number>', '1')}"
+            )
+        )
+        for page in (
+            "meeting",
+            "compiled-returns",
+            "documents",
+            "documents/<int:number>",
+            "documents/<int:number>.docx",
+        )
+    },
+    "/requests/": lambda w, row: "/requests/",
+    "/requests/<int:request_id>": lambda w, row: f"/requests/{w.request_id}",
+    "/requests/<int:request_id>/sections/<section_id>": lambda w, row: (
+        f"/requests/{w.request_id}/sections/{SECTION}"
+    ),
+    "/requests/<int:request_id>/chronology/<question_id>": lambda w, row: (
+        f"/requests/{w.request_id}/chronology/{EVENTS}"
+    ),
+    "/requests/<int:request_id>/chronology/<question_id>/add": lambda w, row: (
+        f"/requests/{w.request_id}/chronology/{EVENTS}/add"
+    ),
+    "/requests/<int:request_id>/chronology/<question_id>/<int:entry_id>": lambda w, row: (
+        f"/requests/{w.request_id}/chronology/{EVENTS}/1"
+    ),
+    "/requests/<int:request_id>/chronology/<question_id>/<int:entry_id>/remove": lambda w, row: (
+        f"/requests/{w.request_id}/chronology/{EVENTS}/1/remove"
+    ),
+    "/requests/<int:request_id>/check": lambda w, row: f"/requests/{w.request_id}/check",
+    "/requests/<int:request_id>/submit": lambda w, row: f"/requests/{w.finished_request_id}/submit",
+    "/requests/<int:request_id>/submitted": lambda w, row: (
+        f"/requests/{w.submitted_request_id}/submitted"
+    ),
     "/admin/users": lambda w, row: "/admin/users",
     "/admin/users/invite": lambda w, row: "/admin/users/invite",
     "/admin/users/<int:user_id>": lambda w, row: f"/admin/users/{w.person.id}",
@@ -423,6 +608,17 @@ URLS = {
         f"/api/v1/cases/{w.case_for(row.event).id}/events"
     ),
     "/api/v1/clocks": lambda w, row: "/api/v1/clocks",
+}
+
+SECTION = "involvement_check"
+EVENTS = "significant_events"  # the return's chronology
+ENTRY = {
+    f"{EVENTS}-date-day": "3",
+    f"{EVENTS}-date-month": "2",
+    f"{EVENTS}-date-year": "2023",
+    f"{EVENTS}-what_happened": "Home visit",
+    f"{EVENTS}-practitioner_role": "Police officer",
+    f"{EVENTS}-why_it_matters": "First concern",
 }
 
 SETTINGS = {
@@ -469,6 +665,48 @@ BODIES = {
         "purpose": "Rapid review panel meeting",
         "until_on": boxes(w.today + timedelta(days=14)),
     },
+    "POST /cases/<int:case_id>/requests": lambda w, role: {
+        "agency_ids": [str(w.contributor.agency_id)],
+        "due_on": boxes(w.today + timedelta(days=14)),
+    },
+    "POST /cases/<int:case_id>/requests/<int:request_id>/chase": lambda w, role: {
+        "chase_note": "Rang the safeguarding lead",
+    },
+    "POST /cases/<int:case_id>/requests/<int:request_id>/extend": lambda w, role: {
+        "new_due_on": boxes(w.today + timedelta(days=30)),
+        "extend_reason": "The officer in the case is on leave",
+    },
+    "POST /cases/<int:case_id>/requests/<int:request_id>/cancel": lambda w, role: {
+        "cancel_reason": "Asked in error",
+    },
+    "POST /cases/<int:case_id>/requests/<int:request_id>/return-for-amendment": lambda w, role: {
+        "amendment_comment": "Say what the police knew before the incident",
+    },
+    "POST /cases/<int:case_id>/meeting/new": lambda w, role: {
+        "held_on": ["14", "3", "2023"],
+        "attendee_1_name": "Jo Lane",
+        "attendee_1_agency": str(w.agencies["local_authority"]),
+        "facts": "The child was admitted to hospital.",
+        "action_1_action": "Strategy meeting for the siblings",
+        "action_1_owner": "Children's services",
+        "decision": "lcspr",
+        "rationale": "The criteria are met.",
+        **{f"criterion_{key}": "Yes: see the facts" for key in CRITERIA},
+    },
+    "POST /requests/<int:request_id>/sections/<section_id>": lambda w, role: {
+        "had_involvement": "yes",
+        "loaded_revision": w.revision(w.request_id),
+        "action": "later",
+    },
+    "POST /requests/<int:request_id>/chronology/<question_id>/add": lambda w, role: dict(ENTRY),
+    "POST /requests/<int:request_id>/chronology/<question_id>/<int:entry_id>": lambda w, role: {
+        **ENTRY,
+        f"{EVENTS}-what_happened": "Home visit by two officers",
+        "loaded_revision": w.revision(w.request_id),
+    },
+    "POST /requests/<int:request_id>/chronology/<question_id>/<int:entry_id>/remove": (
+        lambda w, role: {"loaded_revision": w.revision(w.request_id)}
+    ),
     "POST /admin/users/invite": lambda w, role: {
         "name": "Pat New",
         "email": f"pat.new.{role}@example.org",
@@ -558,6 +796,14 @@ def send(app, world: World, row: Row, role: str):
     return browser.get(path), before
 
 
+def hidden_from(world: World, row: Row, role: str) -> list[str]:
+    """The references a person who may not see the cases must not be shown: all of them but,
+    on a contributor's own return's pages, the case their agency was asked about."""
+    if role == "agency_contributor" and row.rule.startswith("/requests/"):
+        return [r for r in world.references if r not in world.asked]
+    return world.references
+
+
 def carries_event(rule: str) -> bool:
     return rule.endswith(("/events/<event>", "/events"))
 
@@ -582,9 +828,9 @@ def test_route_access(app, db, subtests, row: Row):
                 f"{row.name} as {role}: expected {expected}, got {got} "
                 f"({response.status_code} {response.headers.get('Location', '')})"
             )
-            body = response.get_data(as_text=True)
+            body = response.get_data().decode(errors="replace")  # a .docx is bytes
             if role not in SEES_THE_CASE:
-                for reference in world.references:
+                for reference in hidden_from(world, row, role):
                     assert reference not in body, f"{row.name} shows {reference} to {role}"
             if row.api and expected in ("401", "403", "404", "405"):
                 assert response.is_json and "error" in response.json, "a JSON error"
