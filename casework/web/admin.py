@@ -175,7 +175,9 @@ def users():
 
 @admin.route("/users/invite", methods=["GET", "POST"])
 def invite():
-    form = InviteForm()
+    # A link such as "invite a contributor for this agency" may suggest the role and agency.
+    suggested = {"role": request.args.get("role"), "agency": request.args.get("agency")}
+    form = InviteForm(data=suggested if request.method == "GET" else None)
     form.offer(role_options(_me()))
     if form.validate_on_submit():
         try:

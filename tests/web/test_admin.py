@@ -471,3 +471,15 @@ def test_other_roles_get_403_on_every_admin_page_and_change_nothing(
     assert _db.session.get(Agency, school.id).name == "Northbridge Primary School"
     assert count(ClosureDay) == 1
     assert _db.session.get(Partnership, partnership.id).rapid_review_days == 15
+
+
+def test_an_invitation_can_be_suggested_for_an_agency(web, business_manager, partnership):
+    from casework.services.partnerships import create_agency
+
+    school = create_agency(partnership, "Northbridge Academy")
+    page = web(business_manager).get(
+        f"/admin/users/invite?role=agency_contributor&agency={school.id}"
+    )
+    text = page.get_data(as_text=True)
+    assert 'value="agency_contributor" checked' in text
+    assert f'value="{school.id}" selected' in text
