@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Exists, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from casework.extensions import db
 from casework.models import Case, CaseEvent, CaseRead, Clock, User
@@ -124,8 +125,12 @@ def get_case(user: User, case_id: int, *, via: str = "api") -> Case:
     return case
 
 
-def case_history(case: Case) -> list[CaseEvent]:
-    return list(db.session.scalars(case.history.select().order_by(CaseEvent.id)))
+def case_history(case: Case, *, with_actors: bool = True) -> list[CaseEvent]:
+    """The case's events, oldest first; without their actors when only the events matter."""
+    query = case.history.select().order_by(CaseEvent.id)
+    if not with_actors:
+        query = query.options(lazyload(CaseEvent.actor))
+    return list(db.session.scalars(query))
 
 
 def _escape_like(text: str) -> str:

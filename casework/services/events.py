@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.extensions import db
@@ -52,11 +53,18 @@ CONFLICT_MESSAGE = (
 
 def _load_for_update(user: User, case_id: int) -> Case:
     require_case_reader(user)
-    case = db.session.scalar(
-        select(Case)
-        .where(Case.id == case_id, visible_cases_clause(user, london_today()))
-        .with_for_update(of=Case)
-        .execution_options(populate_existing=True)
+    # The clocks come in the same statement (every event recomputes them); sign-offs and
+    # holds only when a guard asks for them: fewer round trips per event.
+    case = (
+        db.session.scalars(
+            select(Case)
+            .where(Case.id == case_id, visible_cases_clause(user, london_today()))
+            .options(joinedload(Case.clocks), lazyload(Case.sign_offs), lazyload(Case.holds))
+            .with_for_update(of=Case)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
     )
     if case is None:
         raise NotFound("There is no case with that id.")
@@ -138,7 +146,7 @@ def _fire(
     if reason:
         raise Refused(reason)
 
-    history = case_history(case)
+    history = case_history(case, with_actors=False)
     from_state = case.state
     workflow.trigger(case, event, facts)
     workflow.record_facts(case, event, on, facts)
