@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, select
 from sqlalchemy.orm import contains_eager
 
 from casework.extensions import db
-from casework.models import AlertClaim, Case, CaseEvent, Clock, User
+from casework.models import AlertClaim, Case, Clock, User
 from casework.services.errors import Invalid
 from casework.services.partnerships import clock_settings
 from casework.services.permissions import require_case_reader, visible_cases_clause
@@ -21,6 +21,7 @@ from workflows.clocks import (
     CASE_CLOCK_KINDS,
     STATUSES,
     ClockSettings,
+    HistoryEntry,
     derive_clocks,
     next_rung,
     rung_dates,
@@ -30,19 +31,20 @@ from workflows.clocks import rung_reached as _rung_reached
 
 def recompute_clocks(
     case: Case,
-    history: Sequence[CaseEvent],
+    history: Sequence[HistoryEntry],
     settings: ClockSettings | None = None,
     claimed: dict[tuple[int, date], set[str]] | None = None,
 ) -> None:
     """Bring the case's clock rows in line with its whole history (oldest first).
 
-    `claimed` (the alert ledger's claims by clock and due date) is looked up when not given;
-    callers recomputing many cases pass it, read once for all of them.
+    A row's next rung depends on the alert ledger's claims for its due date, so it is worked
+    out again only where the alert ladder moved; elsewhere the stored one stays true (the
+    sweep keeps it so). `claimed` (the claims by clock and due date) is looked up for those
+    rows when not given; callers recomputing many cases pass it, read once for all of them.
     """
     settings = settings or clock_settings(case.partnership_id)
     existing = {(c.kind, c.seq): c for c in case.clocks if c.kind in CASE_CLOCK_KINDS}
-    if claimed is None:
-        claimed = claimed_rungs([c.id for c in existing.values() if c.id is not None])
+    moved: list[tuple[Clock, dict[str, date]]] = []
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = existing.pop((derived.kind, derived.seq), None)
         if row is None:
@@ -56,7 +58,16 @@ def recompute_clocks(
         row.cancelled_by = derived.cancelled_by
         row.hold_days = derived.hold_days
         row.paused = derived.paused
-        set_rungs(row, settings, claimed.get((row.id, row.due_on), ()))
+        ladder_before = _ladder(row)
+        rungs = _store_ladder(row, settings)
+        if row.id is None or _ladder(row) != ladder_before:
+            moved.append((row, rungs))
+    if claimed is None:
+        # Only rows that can still alert and were stored before can have claims.
+        with db.session.no_autoflush:  # the ledger does not depend on these changes
+            claimed = claimed_rungs([row.id for row, rungs in moved if rungs and row.id])
+    for row, rungs in moved:
+        row.next_rung_on = _next_rung_on(rungs, claimed.get((row.id, row.due_on), ()))
     for stale in existing.values():  # only if history were rewritten; kept for safety
         case.clocks.remove(stale)
         db.session.delete(stale)
@@ -99,6 +110,10 @@ def set_rungs(row: Clock, settings: ClockSettings, claimed: Collection[str] = ()
     `claimed` names the rungs already claimed in the ledger for this due date: the next rung
     date is the first one not among them. A new due date has none claimed, so it re-arms.
     """
+    row.next_rung_on = _next_rung_on(_store_ladder(row, settings), claimed)
+
+
+def _store_ladder(row: Clock, settings: ClockSettings) -> dict[str, date]:
     alerting = row.met_on is None and row.cancelled_on is None and not row.paused and row.due_on
     rungs = rung_dates(row.due_on, settings) if alerting else {}
     row.due_soon_on = rungs.get("due_soon")
@@ -106,8 +121,16 @@ def set_rungs(row: Clock, settings: ClockSettings, claimed: Collection[str] = ()
     row.overdue_on = rungs.get("overdue")
     row.escalated_on = rungs.get("escalated")
     row.alert_from_on = min(rungs.values()) if rungs else None
+    return rungs
+
+
+def _ladder(row: Clock) -> tuple[date | None, ...]:
+    return (row.due_soon_on, row.due_rung_on, row.overdue_on, row.escalated_on)
+
+
+def _next_rung_on(rungs: dict[str, date], claimed: Collection[str]) -> date | None:
     upcoming = next_rung(rungs, claimed)
-    row.next_rung_on = rungs[upcoming] if upcoming else None
+    return rungs[upcoming] if upcoming else None
 
 
 def _open() -> ColumnElement[bool]:

@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from casework.extensions import db
 from casework.models import Case, CaseEvent, Hold, SignOff, User
 from casework.models.time import utcnow
-from casework.services.cases import case_history
+from casework.services.cases import event_history
 from casework.services.clocks import recompute_clocks
 from casework.services.errors import (
     Conflict,
@@ -35,7 +35,7 @@ from casework.services.errors import (
     Refused,
     TransitionNotAllowed,
 )
-from casework.services.partnerships import clock_settings
+from casework.services.partnerships import clock_settings, closures_column, parse_closures
 from casework.services.permissions import (
     require_case_reader,
     require_may_fire,
@@ -43,6 +43,7 @@ from casework.services.permissions import (
 )
 from casework.services.today import london_today
 from workflows import cases as workflow
+from workflows.clocks import ClockSettings
 from workflows.facts import EVENT_FACTS, FactErrors, clean
 
 CONFLICT_MESSAGE = (
@@ -51,13 +52,20 @@ CONFLICT_MESSAGE = (
 )
 
 
-def _load_for_update(user: User, case_id: int) -> Case:
+# Built once: it is the same for every case (the subquery follows the case's partnership).
+_CLOSURES = closures_column(Case.partnership_id)
+
+
+def _load_for_update(user: User, case_id: int) -> tuple[Case, ClockSettings]:
+    """The case, locked, with its clocks and its partnership's clock settings.
+
+    Every event recomputes the clocks, so they and the closure days come in the same
+    statement; sign-offs and holds only when a guard asks for them: fewer round trips.
+    """
     require_case_reader(user)
-    # The clocks come in the same statement (every event recomputes them); sign-offs and
-    # holds only when a guard asks for them: fewer round trips per event.
-    case = (
-        db.session.scalars(
-            select(Case)
+    row = (
+        db.session.execute(
+            select(Case, _CLOSURES)
             .where(Case.id == case_id, visible_cases_clause(user, london_today()))
             .options(joinedload(Case.clocks), lazyload(Case.sign_offs), lazyload(Case.holds))
             .with_for_update(of=Case)
@@ -66,9 +74,10 @@ def _load_for_update(user: User, case_id: int) -> Case:
         .unique()
         .one_or_none()
     )
-    if case is None:
+    if row is None:
         raise NotFound("There is no case with that id.")
-    return case
+    case, closures = row
+    return case, clock_settings(case.partnership_id, parse_closures(closures))
 
 
 def _earliest(case: Case) -> tuple[date, str]:
@@ -119,7 +128,7 @@ def _fire(
     today: date,
     also: AlsoInTransaction | None,
 ) -> Case:
-    case = _load_for_update(user, case_id)
+    case, settings = _load_for_update(user, case_id)
     partner, given_by = raw.get("partner"), raw.get("given_by")
     require_may_fire(user, event, partner, given_by)
 
@@ -138,7 +147,6 @@ def _fire(
             {"on": f"The date cannot be before the hold was placed ({case.open_hold.placed_on})"},
         )
 
-    settings = clock_settings(case.partnership_id)
     if event not in workflow.events_from(case.state):
         allowed_now = workflow.allowed_events(case, settings.closures)
         raise TransitionNotAllowed(event, case.state, allowed_now)
@@ -146,8 +154,9 @@ def _fire(
     if reason:
         raise Refused(reason)
 
-    history = case_history(case, with_actors=False)
+    history = event_history(case.id)
     from_state = case.state
+    case.updated_at = utcnow()  # bumps the version even for facts-only events
     workflow.trigger(case, event, facts)
     workflow.record_facts(case, event, on, facts)
     _record_rows(user, case, event, on, facts, from_state)
@@ -162,7 +171,6 @@ def _fire(
     )
     db.session.add(entry)
     recompute_clocks(case, [*history, entry], settings)
-    case.updated_at = utcnow()  # bumps the version even for facts-only events
     db.session.flush()  # the entry's id, for what follows
     _follow_on(case, entry, from_state)
     if also is not None:
