@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 import docx
@@ -33,6 +34,11 @@ from casework.services.events import fire_event
 from casework.services.panel_meetings import record_panel_meeting
 from casework.services.partnerships import create_agency
 from casework.services.submission_documents import (
+    Content,
+    Heading,
+    Pairs,
+    Table,
+    Text,
     build_content,
     render_docx,
     submission_documents,
@@ -244,6 +250,52 @@ def test_chronology_entries_may_be_keyed_one_by_one():
         "b",
         "c",
     ]
+
+
+def test_the_word_file_has_the_styles_and_formatting_the_panel_reads():
+    content = Content(
+        title="Rapid review: NB-1",
+        partnership="Northbridge",
+        submitted_on=date(2023, 3, 20),
+        number=1,
+        blocks=(
+            Heading("The case", 1),
+            Pairs((("Reference", "NB-1"), ("Rationale", "First line\nSecond line"))),
+            Heading("An agency", 2),
+            Heading("A question", 3),
+            Text("One paragraph.\n\nAnother."),
+            Table("Who attended", ("Name", "Agency"), (("Ann", "Police"),)),
+        ),
+    )
+    body = render_docx(content)
+    assert render_docx(content) == body  # deterministic
+    with zipfile.ZipFile(io.BytesIO(body)) as package:
+        assert {m.date_time for m in package.infolist()} == {(2023, 3, 20, 0, 0, 0)}
+        assert b'w:val="0"' not in package.read("word/document.xml")  # no "not bold" runs
+
+    document = docx.Document(io.BytesIO(body))
+    assert [(p.style.name, p.text) for p in document.paragraphs] == [
+        ("Title", "Rapid review: NB-1"),
+        ("Normal", "Northbridge. Submitted to the Panel on 20 March 2023."),
+        ("Heading 1", "The case"),
+        ("Heading 2", "An agency"),
+        ("Heading 3", "A question"),
+        ("Normal", "One paragraph."),
+        ("Normal", "Another."),
+        ("Caption", "Who attended"),
+    ]
+    pairs, attended = document.tables
+    assert pairs.style.name == attended.style.name == "Table Grid"
+    bold = [[(c.text, c.paragraphs[0].runs[0].bold) for c in row.cells] for row in pairs.rows]
+    assert bold == [
+        [("Reference", True), ("NB-1", None)],
+        [("Rationale", True), ("First line\nSecond line", None)],
+    ]
+    header, row = attended.rows
+    assert header._tr.trPr.find(qn("w:tblHeader")) is not None and row._tr.trPr is None
+    assert [c.paragraphs[0].runs[0].bold for c in header.cells] == [True, True]
+    assert [c.paragraphs[0].runs[0].bold for c in row.cells] == [None, None]
+    assert document.core_properties.created == datetime(2023, 3, 20, tzinfo=UTC)
 
 
 def test_who_reads_the_compiled_returns(
