@@ -288,7 +288,9 @@ class Built:
         return sum(1 for c in self.clocks if c["alert_from_on"] and c["alert_from_on"] <= on)
 
 
-CLOCK_COLUMNS = [c.key for c in Clock.__table__.columns if c.key not in ("id", "case_id")]
+# The case's own columns (`case_id`, `partnership_id`) are set when the rows are inserted.
+CASE_KEYS = ("case_id", "partnership_id")
+CLOCK_COLUMNS = [c.key for c in Clock.__table__.columns if c.key not in ("id", *CASE_KEYS)]
 
 
 def column_defaults(table: Table) -> dict[str, Any]:
@@ -365,7 +367,9 @@ def replay(plan: Plan, settings: ClockSettings, today: date, actors: dict[str, i
         events.append(_event_row(name, from_state, case.state, actors[actor], on, stored))
 
     clocks = []
-    clock_defaults = {k: v for k, v in column_defaults(Clock.__table__).items() if k != "case_id"}
+    clock_defaults = {
+        k: v for k, v in column_defaults(Clock.__table__).items() if k not in CASE_KEYS
+    }
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = SimpleNamespace(**clock_defaults)  # then as recompute_clocks sets a new row
         row.kind, row.seq = derived.kind, derived.seq
@@ -460,6 +464,8 @@ def insert_cases(built: list[Built], partnership_id: int, numbers: Counter[int])
         (Clock, "clocks"),
     ):
         rows = [{**r, "case_id": i} for b, i in owned for r in getattr(b, attribute)]
+        if model is Clock:
+            rows = [{**r, "partnership_id": partnership_id} for r in rows]
         if rows:
             _insert_many(model.__table__, rows)
     db.session.commit()
@@ -513,7 +519,7 @@ def stored_rows(case_id: int) -> dict[str, Any]:
 
     cases = Case.__table__
     case = db.session.execute(select(cases).where(cases.c.id == case_id)).one()._mapping
-    skip = {"id", "case_id", "recorded_at"}
+    skip = {"id", "case_id", "partnership_id", "recorded_at"}
     return {
         "case": {k: v for k, v in case.items() if k not in _CASE_SKIP},
         "themes is SQL NULL": db.session.scalar(

@@ -160,6 +160,7 @@ def _start_clock(
     clock = Clock(
         kind=KIND,
         seq=seq,
+        partnership_id=case.partnership_id,
         agency_request_id=request.id,
         agency_id=request.agency_id,
         statutory=False,

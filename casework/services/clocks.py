@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, select, true
 from sqlalchemy.orm import contains_eager
 
 from casework.extensions import db
@@ -48,7 +48,7 @@ def recompute_clocks(
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = existing.pop((derived.kind, derived.seq), None)
         if row is None:
-            row = Clock(kind=derived.kind, seq=derived.seq)
+            row = Clock(kind=derived.kind, seq=derived.seq, partnership_id=case.partnership_id)
             case.clocks.append(row)
         row.statutory = derived.statutory
         row.anchor_on = derived.anchor_on
@@ -173,15 +173,46 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
     """Every open clock at or past a rung of the alert ladder on `on`, in one indexed query.
 
     The cost grows with the number of clocks due, not with the number of cases: the index on
-    `alert_from_on` holds only clocks that can still alert.
+    `alert_from_on` holds only clocks that can still alert, and each due clock's case is
+    looked up by its key.
     """
+    mine = true() if partnership_id is None else Clock.partnership_id == partnership_id
+    return _due(on, mine)
+
+
+# Which of a partnership's due clocks: overdue (at the overdue or escalated rung), due soon
+# (at the due-soon or due rung) and escalated. Every clock that can alert has all four rungs.
+REACHED = {
+    "overdue": lambda on: Clock.overdue_on <= on,
+    "due_soon": lambda on: and_(Clock.alert_from_on <= on, Clock.overdue_on > on),
+    "escalated": lambda on: Clock.escalated_on <= on,
+}
+
+
+def partnership_clocks_due(
+    on: date, partnership_id: int, reached: str, limit: int
+) -> tuple[list[DueClock], int]:
+    """The first `limit` of the partnership's clocks at `reached` on `on` (the longest overdue
+    or the soonest due first), and how many there are in all."""
+    where = and_(Clock.partnership_id == partnership_id, REACHED[reached](on))
+    total = db.session.scalar(
+        select(func.count()).select_from(Clock).where(Clock.alert_from_on <= on, where)
+    )
+    return _due(on, where, limit), total or 0
+
+
+def _due(on: date, where: ColumnElement[bool], limit: int | None = None) -> list[DueClock]:
+    # The case's reference and pseudonym by key, for each clock returned: a join let both
+    # databases scan every case (a hash join) even when few clocks were due.
+    reference = select(Case.reference).where(Case.id == Clock.case_id).scalar_subquery()
+    pseudonym = select(Case.pseudonym).where(Case.id == Clock.case_id).scalar_subquery()
     query = (
         select(
             Clock.id,
             Clock.case_id,
-            Case.reference,
-            Case.partnership_id,
-            Case.pseudonym,
+            reference.label("reference"),
+            Clock.partnership_id,
+            pseudonym.label("pseudonym"),
             Clock.kind,
             Clock.statutory,
             Clock.due_on,
@@ -191,16 +222,12 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
             Clock.escalated_on,
             Clock.agency_id,
         )
-        .join(Case, Case.id == Clock.case_id)
-        .where(Clock.alert_from_on <= on)
-        .order_by(Clock.due_on, Clock.id)
+        .where(Clock.alert_from_on <= on, where)
+        .order_by(Clock.due_on, Clock.case_id, Clock.id)
+        .limit(limit)
     )
     due = []
     for row in db.session.execute(query):
-        # Filtered here rather than in SQL: with the partnership in the WHERE clause both
-        # databases chose to scan every case instead of the index of clocks that can alert.
-        if partnership_id is not None and row.partnership_id != partnership_id:
-            continue
         rung = _rung_reached(
             {
                 "due_soon": row.due_soon_on,

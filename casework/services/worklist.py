@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, not_, or_, select
 from casework.extensions import db
 from casework.models import Case, SignOff, User
 from casework.services.cases import list_cases
-from casework.services.clocks import DueClock, clocks_due
+from casework.services.clocks import DueClock, partnership_clocks_due
 from casework.services.partnerships import clock_settings
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from workflows.calendar import working_days_between
@@ -44,47 +44,34 @@ def worklist(user: User, today: date) -> Worklist:
         return work
     require_case_reader(user)
     if user.role == "business_manager":
-        due = _due_in_order(user, today)
-        overdue = [d for d in due if _is_overdue(d)]
-        soon = [d for d in due if not _is_overdue(d)]
-        work.overdue_total, work.due_soon_total = len(overdue), len(soon)
-        work.overdue = _items(user, today, overdue[:LIMIT])
-        work.due_soon = _items(user, today, soon[:LIMIT])
-        work.more = len(overdue) > LIMIT or len(soon) > LIMIT
+        overdue, work.overdue_total = _due(user, today, "overdue")
+        soon, work.due_soon_total = _due(user, today, "due_soon")
+        work.overdue, work.due_soon = _items(user, today, overdue, soon)
+        work.more = work.overdue_total > LIMIT or work.due_soon_total > LIMIT
     elif user.role == "partner_lead":
         work.awaiting_sign_off = _awaiting_sign_off(user, today)
-        escalated = [d for d in _due_in_order(user, today) if d.rung == "escalated"]
-        work.escalated = _items(user, today, escalated[:LIMIT])
+        escalated, _total = _due(user, today, "escalated")
+        work.escalated, _none = _items(user, today, escalated, [])
     elif user.role != "agency_contributor":  # contributors work from their requests
         page = list_cases(user, per_page=LIMIT)
         work.cases, work.more = page.items, page.total > LIMIT
     return work
 
 
-def _is_overdue(due: DueClock) -> bool:
-    return due.rung in ("overdue", "escalated")
+def _due(user: User, today: date, reached: str) -> tuple[list[DueClock], int]:
+    """The first of the partnership's clocks at that rung (the longest overdue, or the soonest
+    due, first) and how many there are."""
+    return partnership_clocks_due(today, user.partnership_id, reached, LIMIT)
 
 
-def _due_in_order(user: User, today: date) -> list[DueClock]:
-    """Overdue first, the longest overdue first; then the soonest due."""
-    due = clocks_due(today, user.partnership_id)
-    due.sort(key=lambda d: (not _is_overdue(d), d.due_on, d.case_reference))
-    return due
-
-
-def _items(user: User, today: date, due: list[DueClock]) -> list[WorkItem]:
+def _items(
+    user: User, today: date, overdue: list[DueClock], soon: list[DueClock]
+) -> tuple[list[WorkItem], list[WorkItem]]:
     """Working days late or left, counted only for the clocks shown."""
-    closures = clock_settings(user.partnership_id).closures if due else frozenset()
-    return [
-        WorkItem(
-            d,
-            _is_overdue(d),
-            working_days_between(d.due_on, today, closures)
-            if _is_overdue(d)
-            else working_days_between(today, d.due_on, closures),
-        )
-        for d in due
-    ]
+    closures = clock_settings(user.partnership_id).closures if overdue or soon else frozenset()
+    late = [WorkItem(d, True, working_days_between(d.due_on, today, closures)) for d in overdue]
+    left = [WorkItem(d, False, working_days_between(today, d.due_on, closures)) for d in soon]
+    return late, left
 
 
 def _awaiting_sign_off(user: User, today: date) -> list[Case]:

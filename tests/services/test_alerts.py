@@ -296,6 +296,7 @@ def test_the_sweep_issues_the_same_statements_for_10_and_1000_due_rungs(business
         return [
             {
                 "case_id": case.id,
+                "partnership_id": case.partnership_id,
                 "kind": "notification",
                 "seq": first_seq + n,
                 "statutory": True,

@@ -551,6 +551,7 @@ def add_cases(manager, count: int, start: int) -> None:
     clocks = [
         {
             "case_id": i,
+            "partnership_id": manager.partnership_id,
             "kind": "notification",
             "seq": 1,
             "statutory": True,
