@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, select, true
+from sqlalchemy import ColumnElement, Row, and_, false, func, not_, select, true
 from sqlalchemy.orm import contains_eager
 
 from casework.extensions import db
@@ -180,79 +180,95 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
     return _due(on, mine)
 
 
-# Which of a partnership's due clocks: overdue (at the overdue or escalated rung), due soon
-# (at the due-soon or due rung) and escalated. Every clock that can alert has all four rungs.
-REACHED = {
-    "overdue": lambda on: Clock.overdue_on <= on,
-    "due_soon": lambda on: and_(Clock.alert_from_on <= on, Clock.overdue_on > on),
-    "escalated": lambda on: Clock.escalated_on <= on,
-}
-
-
 def partnership_clocks_due(
-    on: date, partnership_id: int, reached: str, limit: int
-) -> tuple[list[DueClock], int]:
-    """The first `limit` of the partnership's clocks at `reached` on `on` (the longest overdue
-    or the soonest due first), and how many there are in all."""
-    where = and_(Clock.partnership_id == partnership_id, REACHED[reached](on))
-    total = db.session.scalar(
-        select(func.count()).select_from(Clock).where(Clock.alert_from_on <= on, where)
-    )
-    return _due(on, where, limit), total or 0
+    on: date, partnership_id: int, limit: int, *, escalated_only: bool = False
+) -> dict[bool, tuple[list[DueClock], int]]:
+    """The partnership's clocks at a rung on `on`, split into overdue (True: at the overdue or
+    escalated rung) and not yet (False: due soon or due), each the first `limit` (the longest
+    overdue or the soonest due first) with how many there are in all.
 
-
-def _due(on: date, where: ColumnElement[bool], limit: int | None = None) -> list[DueClock]:
-    # The case's reference and pseudonym by key, for each clock returned: a join let both
-    # databases scan every case (a hash join) even when few clocks were due.
-    reference = select(Case.reference).where(Case.id == Clock.case_id).scalar_subquery()
-    pseudonym = select(Case.pseudonym).where(Case.id == Clock.case_id).scalar_subquery()
-    query = (
+    One statement: the home page asked four, each reading the same index range again.
+    """
+    late = Clock.overdue_on <= on  # every clock that can alert has all four rungs
+    order = (Clock.due_on, Clock.case_id, Clock.id)
+    ranked = (
         select(
-            Clock.id,
-            Clock.case_id,
-            reference.label("reference"),
-            Clock.partnership_id,
-            pseudonym.label("pseudonym"),
-            Clock.kind,
-            Clock.statutory,
-            Clock.due_on,
-            Clock.due_soon_on,
-            Clock.due_rung_on,
-            Clock.overdue_on,
-            Clock.escalated_on,
-            Clock.agency_id,
+            *_DUE_COLUMNS,
+            late.label("late"),
+            func.row_number().over(partition_by=late, order_by=order).label("n"),
+            func.count().over(partition_by=late).label("total"),
         )
+        .where(
+            Clock.partnership_id == partnership_id,
+            Clock.alert_from_on <= on,
+            Clock.escalated_on <= on if escalated_only else true(),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked, *_case_columns(ranked.c.case_id))
+        .where(ranked.c.n <= limit)
+        .order_by(ranked.c.late, ranked.c.n)
+    )
+    split: dict[bool, tuple[list[DueClock], int]] = {True: ([], 0), False: ([], 0)}
+    for row in rows:
+        shown, _total = split[bool(row.late)]
+        split[bool(row.late)] = ([*shown, _due_clock(row, on)], row.total)
+    return split
+
+
+_DUE_COLUMNS = (
+    Clock.id,
+    Clock.case_id,
+    Clock.partnership_id,
+    Clock.kind,
+    Clock.statutory,
+    Clock.due_on,
+    Clock.due_soon_on,
+    Clock.due_rung_on,
+    Clock.overdue_on,
+    Clock.escalated_on,
+    Clock.agency_id,
+)
+
+
+def _case_columns(case_id: ColumnElement[int]) -> tuple[ColumnElement, ...]:
+    """The case's reference and pseudonym, looked up by key for each clock returned: a join
+    let both databases scan every case (a hash join) even when few clocks were due."""
+    return (
+        select(Case.reference).where(Case.id == case_id).scalar_subquery().label("reference"),
+        select(Case.pseudonym).where(Case.id == case_id).scalar_subquery().label("pseudonym"),
+    )
+
+
+def _due(on: date, where: ColumnElement[bool]) -> list[DueClock]:
+    query = (
+        select(*_DUE_COLUMNS, *_case_columns(Clock.case_id))
         .where(Clock.alert_from_on <= on, where)
         .order_by(Clock.due_on, Clock.case_id, Clock.id)
-        .limit(limit)
     )
-    due = []
-    for row in db.session.execute(query):
-        rung = _rung_reached(
-            {
-                "due_soon": row.due_soon_on,
-                "due": row.due_rung_on,
-                "overdue": row.overdue_on,
-                "escalated": row.escalated_on,
-            },
-            on,
-        )
-        if rung is not None:
-            due.append(
-                DueClock(
-                    row.id,
-                    row.case_id,
-                    row.reference,
-                    row.partnership_id,
-                    row.kind,
-                    row.statutory,
-                    row.due_on,
-                    rung,
-                    row.pseudonym,
-                    row.agency_id,
-                )
-            )
-    return due
+    return [_due_clock(row, on) for row in db.session.execute(query)]
+
+
+def _due_clock(row: Row, on: date) -> DueClock:
+    rungs = {
+        "due_soon": row.due_soon_on,
+        "due": row.due_rung_on,
+        "overdue": row.overdue_on,
+        "escalated": row.escalated_on,
+    }
+    return DueClock(
+        row.id,
+        row.case_id,
+        row.reference,
+        row.partnership_id,
+        row.kind,
+        row.statutory,
+        row.due_on,
+        _rung_reached(rungs, on) or "due_soon",  # alert_from_on <= on: a rung is reached
+        row.pseudonym,
+        row.agency_id,
+    )
 
 
 @dataclass

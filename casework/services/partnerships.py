@@ -80,6 +80,15 @@ def clock_settings(partnership_id: int, closures: Iterable[date] | None = None) 
     )
 
 
+def closure_days(partnership_id: int) -> frozenset[date]:
+    """The partnership's closure days alone, when the other clock settings are not needed."""
+    return frozenset(
+        db.session.scalars(
+            select(ClosureDay.day).where(ClosureDay.partnership_id == partnership_id)
+        )
+    )
+
+
 def closures_column(partnership_id: ColumnElement[int]) -> ScalarSelect[str | None]:
     """The partnership's closure days as one comma-separated text value, to read in the same
     statement as something else (a round trip fewer per event); `parse_closures` reads it."""

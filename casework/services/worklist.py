@@ -11,7 +11,7 @@ from casework.extensions import db
 from casework.models import Case, SignOff, User
 from casework.services.cases import list_cases
 from casework.services.clocks import DueClock, partnership_clocks_due
-from casework.services.partnerships import clock_settings
+from casework.services.partnerships import closure_days
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from workflows.calendar import working_days_between
 
@@ -44,31 +44,25 @@ def worklist(user: User, today: date) -> Worklist:
         return work
     require_case_reader(user)
     if user.role == "business_manager":
-        overdue, work.overdue_total = _due(user, today, "overdue")
-        soon, work.due_soon_total = _due(user, today, "due_soon")
+        due = partnership_clocks_due(today, user.partnership_id, LIMIT)
+        (overdue, work.overdue_total), (soon, work.due_soon_total) = due[True], due[False]
         work.overdue, work.due_soon = _items(user, today, overdue, soon)
         work.more = work.overdue_total > LIMIT or work.due_soon_total > LIMIT
     elif user.role == "partner_lead":
         work.awaiting_sign_off = _awaiting_sign_off(user, today)
-        escalated, _total = _due(user, today, "escalated")
-        work.escalated, _none = _items(user, today, escalated, [])
+        due = partnership_clocks_due(today, user.partnership_id, LIMIT, escalated_only=True)
+        work.escalated, _none = _items(user, today, due[True][0], [])
     elif user.role != "agency_contributor":  # contributors work from their requests
         page = list_cases(user, per_page=LIMIT)
         work.cases, work.more = page.items, page.total > LIMIT
     return work
 
 
-def _due(user: User, today: date, reached: str) -> tuple[list[DueClock], int]:
-    """The first of the partnership's clocks at that rung (the longest overdue, or the soonest
-    due, first) and how many there are."""
-    return partnership_clocks_due(today, user.partnership_id, reached, LIMIT)
-
-
 def _items(
     user: User, today: date, overdue: list[DueClock], soon: list[DueClock]
 ) -> tuple[list[WorkItem], list[WorkItem]]:
     """Working days late or left, counted only for the clocks shown."""
-    closures = clock_settings(user.partnership_id).closures if overdue or soon else frozenset()
+    closures = closure_days(user.partnership_id) if overdue or soon else frozenset()
     late = [WorkItem(d, True, working_days_between(d.due_on, today, closures)) for d in overdue]
     left = [WorkItem(d, False, working_days_between(today, d.due_on, closures)) for d in soon]
     return late, left
