@@ -104,3 +104,21 @@ def test_a_contributor_gets_nothing_until_their_agencys_clocks_exist(
     digest(date(2023, 3, 15), now=NOW)
     deliver_outbox(NOW)
     assert contributor.email not in smtp_server.by_recipient()
+
+
+def test_alerts_leave_the_list_when_their_case_is_no_longer_the_persons_to_see(
+    business_manager, partnership, admin_user
+):
+    from casework.services.admin_users import change_role
+
+    colleague = make_user(partnership, "business_manager")
+    make_case(business_manager, pseudonym="Child R")
+    sweep(date(2023, 3, 6), now=NOW)  # due_soon, to both managers
+    assert unread_alert_count(colleague) == 1
+    assert len(alerts_for(colleague, date(2023, 3, 7))) == 1
+
+    change_role(admin_user, colleague.id, role="panel_member")  # no access to the case
+
+    assert unread_alert_count(colleague) == 0
+    assert alerts_for(colleague, date(2023, 3, 7)) == []
+    assert unread_alert_count(business_manager) == 1

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 
 from casework.extensions import db
 from casework.models import Alert, Case, Clock, ClosureDay, User
 from casework.models.time import utcnow
 from casework.services.alerts.messages import CLOCK_WORDS
 from casework.services.errors import NotFound
+from casework.services.permissions import READS_THROUGH_REQUESTS, visible_cases_clause
 from casework.services.today import london_today
 from workflows.clocks import status, working_days_late, working_days_left
 
@@ -35,6 +36,18 @@ class AlertView:
     read: bool
 
 
+def _still_theirs(user: User) -> ColumnElement[bool]:
+    """An alert is shown only while its case is still the person's to see: after a change of
+    role, agency or access, the old alerts no longer name a case they may not read."""
+    if user.role in READS_THROUGH_REQUESTS:  # an agency's contributors: its requests' clocks
+        return and_(
+            Case.partnership_id == user.partnership_id,
+            Clock.agency_id.is_not(None),
+            Clock.agency_id == user.agency_id,
+        )
+    return visible_cases_clause(user, london_today())
+
+
 def alerts_for(
     user: User, on: date | None = None, *, unread_only: bool = False, limit: int = 100
 ) -> list[AlertView]:
@@ -46,7 +59,7 @@ def alerts_for(
         select(Alert, Clock, Case.reference, Case.pseudonym)
         .join(Clock, Clock.id == Alert.clock_id)
         .join(Case, Case.id == Clock.case_id)
-        .where(Alert.user_id == user.id)
+        .where(Alert.user_id == user.id, _still_theirs(user))
         .order_by(Alert.created_at.desc(), Alert.id.desc())
         .limit(limit)
     )
@@ -98,7 +111,10 @@ def unread_alert_count(user: User) -> int:
         return 0
     return (
         db.session.scalar(
-            select(func.count(Alert.id)).where(Alert.user_id == user.id, Alert.read_at.is_(None))
+            select(func.count(Alert.id))
+            .join(Clock, Clock.id == Alert.clock_id)
+            .join(Case, Case.id == Clock.case_id)
+            .where(Alert.user_id == user.id, Alert.read_at.is_(None), _still_theirs(user))
         )
         or 0
     )
