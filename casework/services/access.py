@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from casework.extensions import db
 from casework.models import Case, CaseAccess, User
@@ -61,18 +62,14 @@ def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[
     today = today or london_today()
     if actor.role not in ("business_manager", "partner_lead", "scrutineer"):
         return []
+    granted_by = aliased(User)
     rows = db.session.execute(
-        select(CaseAccess, User)
+        select(CaseAccess, User, granted_by.name)
         .join(User, User.id == CaseAccess.user_id)
+        .join(granted_by, granted_by.id == CaseAccess.granted_by_id)
         .where(CaseAccess.case_id == case.id)
         .order_by(CaseAccess.id)
     ).all()
-    names = {
-        u.id: u.name
-        for u in db.session.scalars(
-            select(User).where(User.id.in_({a.granted_by_id for a, _ in rows}))
-        )
-    }
     grants = [
         Grant(
             access.id,
@@ -82,11 +79,11 @@ def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[
             user.role,
             access.purpose,
             access.until_on,
-            names.get(access.granted_by_id, ""),
+            granted_by_name,
             _status(access, user, today) == "live",
             _status(access, user, today),
         )
-        for access, user in rows
+        for access, user, granted_by_name in rows
     ]
     return sorted(grants, key=lambda g: not g.live)
 

@@ -1,7 +1,8 @@
 """What the case page shows: one case with everything around it, for one user.
 
-`case_page` loads the case through `get_case` (so the read is recorded), and gathers, in a fixed
-number of queries whatever the history's length: its clocks in words, its history, the events
+`case_page` loads the case through `read_case` (so the read is recorded, committed with the
+page's reads in one transaction), and gathers, in a fixed number of queries whatever the
+history's length: its clocks in words, its history, the events
 the user may fire now and those a guard refuses (with the reason the API gives), who holds
 access, the audit of reads (for business managers and the scrutineer), and the timeline picture.
 """
@@ -19,8 +20,7 @@ from casework.models import Case, CaseEvent, CaseRead, User
 from casework.services.access import Grant, grants_for_case
 from casework.services.case_timeline import ClockMark, HoldSpan, Stage, Timeline, draw_timeline
 from casework.services.case_views import KEY_DATES, allowed_events_for, clock_view
-from casework.services.cases import case_history, get_case
-from casework.services.partnerships import clock_settings
+from casework.services.cases import case_history, read_case
 from casework.services.today import LONDON, london_today
 from workflows import cases as workflow
 from workflows.clocks import ClockSettings
@@ -339,16 +339,15 @@ def _sign_offs(case: Case) -> tuple[str | None, list[SignOffLine]]:
 
 def case_page(user: User, case_id: int, today: date | None = None) -> CasePageView:
     """Everything the case page shows, for this user. NotFound if they may not see the case."""
-    case = get_case(user, case_id, via="web")  # checks the user may see it; records the read
+    case, settings = read_case(user, case_id, via="web")  # 404 unless theirs; records the read
     today = today or london_today()
-    settings = clock_settings(case.partnership_id)
     history = case_history(case)
     clocks, marks = _clocks(case, today, settings)
     stages = _stages(history)
     holds = [HoldSpan(h.reason, h.placed_on, h.lifted_on) for h in case.holds]
     sign_off_subject, sign_offs = _sign_offs(case)
     shows_grants = user.role in SEES_GRANTS
-    return CasePageView(
+    page = CasePageView(
         case=case,
         today=today,
         key_dates=[
@@ -369,3 +368,5 @@ def case_page(user: User, case_id: int, today: date | None = None) -> CasePageVi
         timeline_clocks=marks,
         holds=holds,
     )
+    db.session.commit()  # the read, recorded with everything it showed
+    return page

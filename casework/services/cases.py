@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Exists, Row, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from casework.extensions import db
 from casework.models import Case, CaseEvent, CaseRead, Clock, User
 from casework.services.clocks import open_clock_overdue_clause, recompute_clocks
 from casework.services.errors import Invalid, NotFound
+from casework.services.partnerships import clock_settings, closures_column, parse_closures
 from casework.services.permissions import (
     require_case_reader,
     require_may_open_cases,
@@ -21,6 +22,7 @@ from casework.services.permissions import (
 )
 from casework.services.today import london_today
 from workflows.cases import NATURES, STATES
+from workflows.clocks import ClockSettings
 from workflows.facts import MAX_TEXT, parse_date
 
 CASE_FIELDS = ("nature", "incident_on", "la_aware_on", "pseudonym", "summary")
@@ -114,15 +116,26 @@ def open_case(user: User, data: dict[str, Any], today: date | None = None) -> Ca
 
 def get_case(user: User, case_id: int, *, via: str = "api") -> Case:
     """Load a case the user may see, recording the read. NotFound otherwise."""
-    require_case_reader(user)
-    case = db.session.scalar(
-        select(Case).where(Case.id == case_id, visible_cases_clause(user, london_today()))
-    )
-    if case is None:
-        raise NotFound("There is no case with that id.")
-    db.session.add(CaseRead(case_id=case.id, user_id=user.id, via=via))
+    case, _settings = read_case(user, case_id, via=via)
     db.session.commit()
     return case
+
+
+def read_case(user: User, case_id: int, *, via: str) -> tuple[Case, ClockSettings]:
+    """A case the user may see, with its partnership's clock settings (one statement), and
+    its read recorded in the current transaction: the caller commits once it has read the
+    rest, so a page is one transaction. NotFound if the user may not see the case."""
+    require_case_reader(user)
+    row = db.session.execute(
+        select(Case, closures_column(Case.partnership_id))
+        .where(Case.id == case_id, visible_cases_clause(user, london_today()))
+        .options(joinedload(Case.partnership))
+    ).first()
+    if row is None:
+        raise NotFound("There is no case with that id.")
+    case, closures = row
+    db.session.add(CaseRead(case_id=case.id, user_id=user.id, via=via))
+    return case, clock_settings(case.partnership_id, parse_closures(closures))
 
 
 def case_history(case: Case, *, with_actors: bool = True) -> list[CaseEvent]:

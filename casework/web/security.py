@@ -13,6 +13,7 @@ from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from casework.services.alerts import unread_alert_count
 from casework.services.auth import load_user
 
 IDLE_LIMIT = timedelta(minutes=30)
@@ -69,6 +70,10 @@ def _start_request():
             # Once a minute is precise enough for a 30-minute limit, and spares re-signing
             # the session cookie on every request.
             session["last_seen"] = moment.timestamp()
+        if request.method == "GET" and request.endpoint != "static":
+            # The unread count every page shows, asked now in the request's first transaction:
+            # asked while rendering, after a service has committed, it cost a second one.
+            g.unread_alerts = unread_alert_count(current_user)
         return None
     if _is_public() or request.endpoint is None:
         return None

@@ -78,7 +78,9 @@ def _navigation() -> list[dict]:
         items.append(("returns.index", "Your agency's requests"))
     elif current_user.role != "admin":
         items.append(("cases.index", "Cases"))
-    unread = unread_alert_count(current_user)
+    unread = g.get("unread_alerts")
+    if unread is None:
+        unread = unread_alert_count(current_user)
     items.append(("alerts.index", f"Alerts ({unread} unread)" if unread else "Alerts"))
     if current_user.role in ("admin", "business_manager"):
         items.append(("admin.users", "Users"))
