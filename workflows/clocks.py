@@ -137,6 +137,32 @@ def _held_days(clock: Clock, hold_from: date, until: date, settings: ClockSettin
     return max(0, working_days_between(start, until, settings.closures))
 
 
+def hold_pause(
+    anchor_on: date,
+    holds: Iterable[tuple[date, date | None]],
+    settings: ClockSettings,
+    until: date | None = None,
+) -> tuple[int, bool]:
+    """How the case's holds affect a local target kept outside its history (an agency request's
+    return): the working days they paused it, counted as `derive_clocks` counts them, and
+    whether an open hold pauses it now. `until` is the day it was met, when holds stop
+    counting. Nothing when the partnership's holds do not pause local targets.
+
+    `holds` are (placed_on, lifted_on or None while open).
+    """
+    if not settings.pause_local_clocks_on_hold:
+        return 0, False
+    held, paused = 0, False
+    for placed_on, lifted_on in holds:
+        ends = [day for day in (lifted_on, until) if day is not None]
+        if not ends:  # still open, and the target still running: paused now
+            paused = True
+            continue
+        start = max(placed_on, anchor_on)
+        held += max(0, working_days_between(start, min(ends), settings.closures))
+    return held, paused
+
+
 def derive_clocks(
     la_aware_on: date, history: Iterable[HistoryEntry], settings: ClockSettings
 ) -> list[Clock]:

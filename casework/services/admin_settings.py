@@ -28,6 +28,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from casework.extensions import db
 from casework.models import Case, CaseEvent, ClosureDay, Partnership, User
 from casework.services.admin import clean_name, record_change, require_admin
+from casework.services.agency_clocks import follow_holds_on
 from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
 from casework.services.errors import Invalid, NotFound
 from casework.services.partnerships import clock_settings
@@ -248,7 +249,10 @@ def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = 
     claimed = claimed_rungs_of_open_cases(partnership_id)
     for case in cases:
         recompute_clocks(case, histories[case.id], settings, claimed)
-        for clock in case.clocks:  # clocks kept by their own records: only the ladder moves
-            if clock.kind not in CASE_CLOCK_KINDS:
+        # Clocks kept by their own records: the open agency returns follow the holds and
+        # closure days again; for the others only the ladder moves.
+        follow_holds_on(case, settings)
+        for clock in case.clocks:
+            if clock.kind not in CASE_CLOCK_KINDS and clock.kind != "agency_return":
                 set_rungs(clock, settings, claimed.get((clock.id, clock.due_on), ()))
     return len(cases)

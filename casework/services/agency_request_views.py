@@ -17,10 +17,10 @@ from casework.models import (
     ReturnSubmission,
     User,
 )
+from casework.services.agency_clocks import current_clock
 from casework.services.agency_requests import (
     _agency_order,
     _case_for_manager,
-    _current_clock,
     _request_for_manager,
 )
 from casework.services.partnerships import clock_settings
@@ -127,7 +127,7 @@ def _status(request: AgencyRequest, clock: Clock | None, today: date) -> str:
 def _line(
     request: AgencyRequest, case: Case, contributors: set[int], today: date, closures
 ) -> RequestLine:
-    status = _status(request, _current_clock(case, request.id), today)
+    status = _status(request, current_clock(case, request.id), today)
     left = late = None
     if status in ("open", "returned_for_amendment"):
         left = working_days_between(today, request.due_on, closures)

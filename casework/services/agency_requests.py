@@ -38,23 +38,27 @@ from casework.models import (
     AgencyRequest,
     AgencyRequestEvent,
     Case,
-    CaseEvent,
     Clock,
     ReturnSubmission,
     User,
 )
 from casework.models.time import utcnow
-from casework.services.clocks import claimed_rungs, set_rungs
+from casework.services.agency_clocks import (
+    current_clock,
+    follow_holds,
+    is_open,
+    meet_agency_clock,
+    start_clock,
+    stop_alerts,
+)
 from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted, Refused
 from casework.services.partnerships import clock_settings
 from casework.services.permissions import visible_cases_clause
 from casework.services.today import london_today
 from workflows.calendar import add_working_days
-from workflows.clocks import ClockSettings
 from workflows.facts import MAX_TEXT
 
 TEMPLATE_ID = "agency_return"
-KIND = "agency_return"
 STATUSES = (
     "open",
     "overdue",
@@ -132,75 +136,6 @@ def _in_transaction(work: Callable[[], T]) -> T:
         db.session.rollback()
         raise
     return result
-
-
-# Clocks -------------------------------------------------------------------------------------
-
-
-def _clocks_of(case: Case, request_id: int) -> list[Clock]:
-    return sorted(
-        (c for c in case.clocks if c.kind == KIND and c.agency_request_id == request_id),
-        key=lambda c: c.seq,
-    )
-
-
-def _current_clock(case: Case, request_id: int) -> Clock | None:
-    clocks = _clocks_of(case, request_id)
-    return clocks[-1] if clocks else None
-
-
-def _is_open(clock: Clock | None) -> bool:
-    return clock is not None and clock.met_on is None and clock.cancelled_on is None
-
-
-def _start_clock(
-    case: Case, request: AgencyRequest, on: date, due_on: date, settings: ClockSettings
-) -> Clock:
-    seq = max((c.seq for c in case.clocks if c.kind == KIND), default=0) + 1
-    clock = Clock(
-        kind=KIND,
-        seq=seq,
-        partnership_id=case.partnership_id,
-        agency_request_id=request.id,
-        agency_id=request.agency_id,
-        statutory=False,
-        anchor_on=on,
-        due_on=due_on,
-        met_on=None,
-        cancelled_on=None,
-        cancelled_by=None,
-        hold_days=0,
-        paused=False,
-    )
-    set_rungs(clock, settings)  # a new clock: nothing claimed yet
-    case.clocks.append(clock)
-    return clock
-
-
-def _stop_alerts(clock: Clock) -> None:
-    clock.alert_from_on = clock.next_rung_on = None
-    clock.due_soon_on = clock.due_rung_on = clock.overdue_on = clock.escalated_on = None
-
-
-def close_agency_clocks(case: Case, entry: CaseEvent) -> None:
-    """The case left the rapid review: open agency return clocks are cancelled."""
-    for clock in case.clocks:
-        if clock.kind == "agency_return" and clock.met_on is None and clock.cancelled_on is None:
-            clock.cancelled_on = entry.on
-            clock.cancelled_by = entry.event
-            clock.alert_from_on = clock.next_rung_on = None
-
-
-def meet_agency_clock(case: Case, request: AgencyRequest, on: date) -> None:
-    """The agency submitted its return on `on`: the request's open clock is met.
-
-    For the contributor's side to call in its own transaction when a return is submitted.
-    """
-    clock = _current_clock(case, request.id)
-    if _is_open(clock):
-        assert clock is not None
-        clock.met_on = on
-        _stop_alerts(clock)
 
 
 # Input ------------------------------------------------------------------------------------
@@ -290,7 +225,7 @@ def _send(
         a.name
         for a in agencies
         if a.id in standing
-        and (standing[a.id].status != "open" or _is_open(_current_clock(case, standing[a.id].id)))
+        and (standing[a.id].status != "open" or is_open(current_clock(case, standing[a.id].id)))
     ]
     if asked:
         verb = "has" if len(asked) == 1 else "have"
@@ -318,7 +253,7 @@ def _send(
             db.session.flush()  # its id, for the clock
         else:  # open, but its clock stopped when the case left the rapid review: resume it
             request.due_on, request.note = due_on, note
-        _start_clock(case, request, today, due_on, settings)
+        start_clock(case, request, today, due_on, settings)
         _record(request, actor, "sent", note, due_on)
         sent.append(request)
     return sent
@@ -417,9 +352,8 @@ def extend(
             raise Invalid("The request could not be extended: check the fields.", errors)
         clock = _require_open(case, request, "extend a request")
         assert new_due_on is not None
-        request.due_on = clock.due_on = new_due_on
-        claimed = claimed_rungs([clock.id]).get((clock.id, new_due_on), set())
-        set_rungs(clock, clock_settings(case.partnership_id), claimed)
+        request.due_on = new_due_on
+        follow_holds(case, clock, new_due_on, clock_settings(case.partnership_id))
         _record(request, actor, "extended", text, new_due_on)
         return request
 
@@ -445,7 +379,7 @@ def cancel(
             raise Invalid("The request could not be cancelled.", errors)
         clock = _require_open(case, request, "cancel a request")
         clock.cancelled_on, clock.cancelled_by = today, "cancel_request"
-        _stop_alerts(clock)
+        stop_alerts(clock)
         request.status = "cancelled"
         _record(request, actor, "cancelled", text)
         return request
@@ -493,7 +427,7 @@ def return_for_amendment(
         request.amendment_round += 1
         request.submitted_on = request.submitted_by_id = request.nil_return = None
         request.due_on = due_on
-        _start_clock(case, request, today, due_on, settings)
+        start_clock(case, request, today, due_on, settings)
         _record(request, actor, "returned", text, due_on)
         return request
 
@@ -503,8 +437,8 @@ def return_for_amendment(
 def _require_open(case: Case, request: AgencyRequest, what: str) -> Clock:
     """The request's running clock; Refused unless the request is open in the rapid review."""
     _require_rapid_review(case, what)
-    clock = _current_clock(case, request.id)
-    if request.status != "open" or not _is_open(clock):
+    clock = current_clock(case, request.id)
+    if request.status != "open" or not is_open(clock):
         done = {"submitted": "has been submitted", "cancelled": "was cancelled"}
         raise Refused(
             f"You can {what} only while the request is open: it "

@@ -37,14 +37,12 @@ def recompute_clocks(
 ) -> None:
     """Bring the case's clock rows in line with its whole history (oldest first).
 
-    A row's next rung depends on the alert ledger's claims for its due date, so it is worked
-    out again only where the alert ladder moved; elsewhere the stored one stays true (the
-    sweep keeps it so). `claimed` (the claims by clock and due date) is looked up for those
-    rows when not given; callers recomputing many cases pass it, read once for all of them.
+    `claimed` (the alert ledger's claims by clock and due date) is looked up where needed when
+    not given (see `refresh_ladders`); callers recomputing many cases pass it, read once.
     """
     settings = settings or clock_settings(case.partnership_id)
     existing = {(c.kind, c.seq): c for c in case.clocks if c.kind in CASE_CLOCK_KINDS}
-    moved: list[tuple[Clock, dict[str, date]]] = []
+    rows: list[Clock] = []
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = existing.pop((derived.kind, derived.seq), None)
         if row is None:
@@ -58,6 +56,26 @@ def recompute_clocks(
         row.cancelled_by = derived.cancelled_by
         row.hold_days = derived.hold_days
         row.paused = derived.paused
+        rows.append(row)
+    refresh_ladders(rows, settings, claimed)
+    for stale in existing.values():  # only if history were rewritten; kept for safety
+        case.clocks.remove(stale)
+        db.session.delete(stale)
+
+
+def refresh_ladders(
+    rows: Sequence[Clock],
+    settings: ClockSettings,
+    claimed: dict[tuple[int, date], set[str]] | None = None,
+) -> None:
+    """Store each row's alert ladder for its due date and state, and its next rung.
+
+    The next rung depends on the ledger's claims for the due date, so it is worked out again
+    only where the ladder moved; elsewhere the stored one stays true (the sweep keeps it so).
+    `claimed` is read for those rows when not given.
+    """
+    moved: list[tuple[Clock, dict[str, date]]] = []
+    for row in rows:
         ladder_before = _ladder(row)
         rungs = _store_ladder(row, settings)
         if row.id is None or _ladder(row) != ladder_before:
@@ -68,9 +86,6 @@ def recompute_clocks(
             claimed = claimed_rungs([row.id for row, rungs in moved if rungs and row.id])
     for row, rungs in moved:
         row.next_rung_on = _next_rung_on(rungs, claimed.get((row.id, row.due_on), ()))
-    for stale in existing.values():  # only if history were rewritten; kept for safety
-        case.clocks.remove(stale)
-        db.session.delete(stale)
 
 
 def claimed_rungs(clock_ids: Collection[int]) -> dict[tuple[int, date], set[str]]:

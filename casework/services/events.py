@@ -172,21 +172,23 @@ def _fire(
     db.session.add(entry)
     recompute_clocks(case, [*history, entry], settings)
     db.session.flush()  # the entry's id, for what follows
-    _follow_on(case, entry, from_state)
+    _follow_on(case, entry, from_state, settings)
     if also is not None:
         also(case, entry)
     db.session.commit()
     return case
 
 
-def _follow_on(case: Case, entry: CaseEvent, from_state: str) -> None:
+def _follow_on(case: Case, entry: CaseEvent, from_state: str, settings: ClockSettings) -> None:
     """What the rapid review online adds to some events, in the same transaction."""
     # Imported here: those services read cases through this module's neighbours.
-    from casework.services.agency_requests import close_agency_clocks
+    from casework.services.agency_clocks import close_agency_clocks, follow_holds_on
     from casework.services.submission_documents import produce_submission_document
 
     if from_state == "rapid_review" and case.state != "rapid_review":
         close_agency_clocks(case, entry)  # requests no longer awaited: their clocks stop
+    elif entry.event in ("place_hold", "lift_hold"):
+        follow_holds_on(case, settings)  # agency returns are local targets: they pause too
     if entry.event == "submit_rapid_review":
         produce_submission_document(case, entry)
 

@@ -27,7 +27,7 @@ from casework.models import (
     User,
 )
 from casework.review_templates import Question, Section, SectionSummary, Template, display_entry
-from casework.services.agency_requests import meet_agency_clock
+from casework.services.agency_clocks import meet_agency_clock
 from casework.services.errors import Invalid, NotFound
 from casework.services.returns_access import (
     chronology_of,

@@ -19,6 +19,7 @@ from casework.models import (
     ReturnSubmission,
 )
 from casework.services import agency_requests as service
+from casework.services.agency_clocks import meet_agency_clock
 from casework.services.agency_request_views import (
     contributors_missing,
     request_detail,
@@ -28,7 +29,6 @@ from casework.services.agency_requests import (
     cancel,
     chase,
     extend,
-    meet_agency_clock,
     return_for_amendment,
     send_requests,
 )
@@ -530,3 +530,73 @@ def test_an_open_request_closed_by_the_case_leaving_can_be_sent_again(
     resumed = _db.session.get(AgencyRequest, request.id)
     assert resumed.answers == {"involvement": "Saved halfway"} and resumed.status == "open"
     assert request_count() == 1
+
+
+# Holds: an agency return is a local target ----------------------------------------------------
+
+# Sent Tuesday 28 March 2023, due 5 working days later: Tuesday 4 April. A hold from Friday
+# 31 March to Wednesday 12 April holds it 6 working days (3, 4, 5, 6, 11, 12 April: Good Friday
+# 7 April and Easter Monday 10 April are bank holidays), so it is then due Friday 14 April.
+EASTER_SENT_ON = date(2023, 3, 28)
+
+
+def place_hold(manager, case, on: str):
+    fire_event(manager, case.id, "place_hold", {"on": on, "reason": "criminal_proceedings"})
+
+
+def test_a_hold_pauses_the_return_clock_and_lifting_it_moves_the_due_date(
+    business_manager, case, agencies
+):
+    [request] = send_requests(
+        business_manager, case.id, [agencies["police"].id], today=EASTER_SENT_ON
+    )
+    assert clocks_of(request.id)[0].due_on == date(2023, 4, 4)
+
+    place_hold(business_manager, case, "2023-03-31")
+    [held] = clocks_of(request.id)
+    assert held.paused and held.due_on == date(2023, 4, 4)
+    assert (held.alert_from_on, held.next_rung_on) == (None, None)  # no alerts while paused
+
+    fire_event(business_manager, case.id, "lift_hold", {"on": "2023-04-12"})
+    [clock] = clocks_of(request.id)
+    assert not clock.paused and (clock.hold_days, clock.due_on) == (6, date(2023, 4, 14))
+    assert clock.rungs == {
+        "due_soon": date(2023, 4, 12),
+        "due": date(2023, 4, 14),
+        "overdue": date(2023, 4, 17),
+        "escalated": date(2023, 4, 21),
+    }
+    assert clock.next_rung_on == date(2023, 4, 12)
+    _db.session.refresh(request)
+    assert request.due_on == date(2023, 4, 4)  # what the agency was asked stays as it was
+
+
+def test_a_return_submitted_during_a_hold_counts_the_days_held_until_then(
+    business_manager, case, agencies
+):
+    [request] = send_requests(
+        business_manager, case.id, [agencies["police"].id], today=EASTER_SENT_ON
+    )
+    place_hold(business_manager, case, "2023-03-31")
+
+    meet_agency_clock(request_case(request), request, date(2023, 4, 5))
+    _db.session.commit()
+
+    [clock] = clocks_of(request.id)
+    # Held 3, 4 and 5 April: due 11 April (past Easter), so the return on 5 April is on time.
+    assert (clock.hold_days, clock.due_on, clock.met_on) == (3, date(2023, 4, 11), date(2023, 4, 5))
+    assert not clock.paused and clock.alert_from_on is None
+
+
+def test_a_request_sent_during_a_hold_starts_paused(business_manager, case, agencies):
+    place_hold(business_manager, case, "2023-03-27")
+    [request] = send_requests(
+        business_manager, case.id, [agencies["police"].id], today=EASTER_SENT_ON
+    )
+    [clock] = clocks_of(request.id)
+    assert clock.paused and clock.alert_from_on is None
+
+    fire_event(business_manager, case.id, "lift_hold", {"on": "2023-03-30"})
+    [clock] = clocks_of(request.id)
+    # Held from when it was sent: 29 and 30 March, so due 2 working days later, 6 April.
+    assert (clock.hold_days, clock.due_on) == (2, date(2023, 4, 6))

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from casework.extensions import db as _db
 from casework.models import Agency, AgencyRequest, AgencyRequestEvent, Clock, ReturnSubmission
-from casework.services.agency_requests import meet_agency_clock, send_requests
+from casework.services.agency_clocks import meet_agency_clock
+from casework.services.agency_requests import send_requests
 from casework.services.today import london_today
 from tests.factories import advance_case, grant_access, make_case, make_user
 from workflows.calendar import add_working_days

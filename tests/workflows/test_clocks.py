@@ -21,6 +21,7 @@ from workflows.clocks import (
     Clock,
     ClockSettings,
     derive_clocks,
+    hold_pause,
     rung_dates,
     rung_reached,
     status,
@@ -799,3 +800,43 @@ def test_next_rung_is_the_first_not_yet_claimed() -> None:
     assert next_rung(rungs, ["due_soon", "due"]) == "overdue"
     assert next_rung(rungs, ["due_soon", "due", "overdue", "escalated"]) is None
     assert next_rung({}, []) is None  # a clock that cannot alert
+
+
+# hold_pause: the local targets kept outside the history (agency returns) -----------------------
+
+SENT = date(2023, 3, 28)  # Tuesday
+
+
+@pytest.mark.parametrize(
+    ("holds", "until", "expected"),
+    [
+        # Fri 31 Mar to Wed 12 Apr: 3, 4, 5, 6, 11, 12 April (Good Friday, Easter Monday off).
+        ([(date(2023, 3, 31), date(2023, 4, 12))], None, (6, False)),
+        # Still open: paused now, nothing counted yet.
+        ([(date(2023, 3, 31), None)], None, (0, True)),
+        # Met on Wed 5 April while held: 3, 4 and 5 April count; no longer paused.
+        ([(date(2023, 3, 31), None)], date(2023, 4, 5), (3, False)),
+        # Placed before the target started (Sat 25 Mar): counted from the day it was sent.
+        ([(date(2023, 3, 25), date(2023, 3, 30))], None, (2, False)),
+        # Over before the target started: nothing.
+        ([(date(2023, 3, 1), date(2023, 3, 20))], None, (0, False)),
+        # Two holds, the second over the early May bank holiday (Mon 1 May 2023).
+        (
+            [(date(2023, 3, 31), date(2023, 4, 3)), (date(2023, 4, 28), date(2023, 5, 2))],
+            None,
+            (2, False),
+        ),
+    ],
+)
+def test_hold_pause_counts_working_days_held(holds, until, expected) -> None:
+    assert hold_pause(SENT, holds, ClockSettings(), until) == expected
+
+
+def test_hold_pause_does_nothing_when_holds_do_not_pause_local_targets() -> None:
+    settings = ClockSettings(pause_local_clocks_on_hold=False)
+    assert hold_pause(SENT, [(date(2023, 3, 31), None)], settings) == (0, False)
+
+
+def test_hold_pause_skips_closure_days() -> None:
+    settings = ClockSettings(closures=frozenset({date(2023, 4, 4)}))
+    assert hold_pause(SENT, [(date(2023, 3, 31), date(2023, 4, 5))], settings) == (2, False)

@@ -1,0 +1,119 @@
+"""The `agency_return` clocks: one per agency request (a new one after each return for
+amendment), kept by the requests' own records rather than derived from the case's history.
+
+They are local targets, so the case's holds pause them as they pause the other local targets
+(when the partnership's settings say so): while a hold is open the clock is paused and cannot
+alert, and once lifted its due date moves later by the working days it was held.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from casework.extensions import db
+from casework.models import AgencyRequest, Case, CaseEvent, Clock
+from casework.services.clocks import refresh_ladders
+from casework.services.partnerships import clock_settings
+from workflows.calendar import add_working_days
+from workflows.clocks import ClockSettings, hold_pause
+
+KIND = "agency_return"
+
+
+def clocks_of(case: Case, request_id: int) -> list[Clock]:
+    return sorted(
+        (c for c in case.clocks if c.kind == KIND and c.agency_request_id == request_id),
+        key=lambda c: c.seq,
+    )
+
+
+def current_clock(case: Case, request_id: int) -> Clock | None:
+    clocks = clocks_of(case, request_id)
+    return clocks[-1] if clocks else None
+
+
+def is_open(clock: Clock | None) -> bool:
+    return clock is not None and clock.met_on is None and clock.cancelled_on is None
+
+
+def start_clock(
+    case: Case, request: AgencyRequest, on: date, due_on: date, settings: ClockSettings
+) -> Clock:
+    """A new clock for the request, due `due_on` (later if a hold is open from before)."""
+    seq = max((c.seq for c in case.clocks if c.kind == KIND), default=0) + 1
+    clock = Clock(
+        kind=KIND,
+        seq=seq,
+        partnership_id=case.partnership_id,
+        agency_request_id=request.id,
+        agency_id=request.agency_id,
+        statutory=False,
+        anchor_on=on,
+        due_on=due_on,
+        met_on=None,
+        cancelled_on=None,
+        cancelled_by=None,
+        hold_days=0,
+        paused=False,
+    )
+    case.clocks.append(clock)
+    follow_holds(case, clock, request.due_on, settings)
+    return clock
+
+
+def follow_holds(
+    case: Case, clock: Clock, due_on: date, settings: ClockSettings, until: date | None = None
+) -> None:
+    """Set the open clock's due date (`due_on`, the request's, moved later by the working
+    days holds paused it), whether it is paused now, and its alert ladder."""
+    holds = [(h.placed_on, h.lifted_on) for h in case.holds]
+    clock.hold_days, clock.paused = hold_pause(clock.anchor_on, holds, settings, until)
+    clock.due_on = add_working_days(due_on, clock.hold_days, settings.closures)  # 0: as is
+    refresh_ladders([clock], settings)
+
+
+def follow_holds_on(case: Case, settings: ClockSettings) -> None:
+    """A hold was placed or lifted, or the settings changed: every open agency return clock of
+    the case follows (see `follow_holds`)."""
+    open_clocks = [c for c in case.clocks if c.kind == KIND and is_open(c)]
+    if not open_clocks:
+        return
+    due = dict(
+        db.session.execute(
+            select(AgencyRequest.id, AgencyRequest.due_on).where(
+                AgencyRequest.id.in_([c.agency_request_id for c in open_clocks])
+            )
+        ).all()
+    )
+    for clock in open_clocks:
+        follow_holds(case, clock, due[clock.agency_request_id], settings)
+
+
+def stop_alerts(clock: Clock) -> None:
+    clock.alert_from_on = clock.next_rung_on = None
+    clock.due_soon_on = clock.due_rung_on = clock.overdue_on = clock.escalated_on = None
+
+
+def close_agency_clocks(case: Case, entry: CaseEvent) -> None:
+    """The case left the rapid review: open agency return clocks are cancelled."""
+    for clock in case.clocks:
+        if clock.kind == KIND and is_open(clock):
+            clock.cancelled_on = entry.on
+            clock.cancelled_by = entry.event
+            stop_alerts(clock)
+
+
+def meet_agency_clock(case: Case, request: AgencyRequest, on: date) -> None:
+    """The agency submitted its return on `on`: the request's open clock is met, its due date
+    counting the holds up to that day.
+
+    For the contributor's side to call in its own transaction when a return is submitted.
+    """
+    clock = current_clock(case, request.id)
+    if is_open(clock):
+        assert clock is not None
+        follow_holds(case, clock, request.due_on, clock_settings(case.partnership_id), until=on)
+        clock.met_on = on
+        stop_alerts(clock)
