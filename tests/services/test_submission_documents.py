@@ -33,16 +33,15 @@ from casework.services.errors import NotFound, NotPermitted
 from casework.services.events import fire_event
 from casework.services.panel_meetings import record_panel_meeting
 from casework.services.partnerships import create_agency
-from casework.services.submission_documents import (
+from casework.services.submission_content import (
     Content,
     Heading,
     Pairs,
     Table,
     Text,
-    build_content,
     render_docx,
-    submission_documents,
 )
+from casework.services.submission_documents import build_content, submission_documents
 from casework.services.today import london_today
 from tests.factories import grant_access, make_case, make_user
 from tests.services.test_panel_meetings import meeting_data
