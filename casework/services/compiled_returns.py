@@ -32,7 +32,7 @@ READS_PAPERS = frozenset({"business_manager", "partner_lead", "panel_member", "s
 
 # What an agency's request says about its return.
 STATUS_NAMES = {
-    "returned": "Returned",
+    "returned": "Submitted",
     "nil_return": "Nil return",
     "open": "Not yet returned",
     "overdue": "Overdue",

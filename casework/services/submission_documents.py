@@ -143,7 +143,7 @@ def build_content(case: Case, entry: CaseEvent, number: int) -> Content:
     ]
     agencies = Table(
         "The agencies asked for a return",
-        ("Agency", "Status", "Due", "Returned"),
+        ("Agency", "Status", "Due", "Submitted"),
         tuple(
             (a.agency, a.words, long_date(a.due_on), long_date(a.submitted_on))
             for a in returns.agencies
