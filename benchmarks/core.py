@@ -57,7 +57,7 @@ from casework import create_app
 from casework.extensions import db
 from casework.models import Case, CaseEvent, Clock, Hold, SignOff
 from casework.services.cases import open_case
-from casework.services.clocks import clocks_due, set_rungs
+from casework.services.clocks import clocks_due, copy_derived, set_rungs
 from casework.services.events import fire_event
 from casework.services.partnerships import clock_settings, create_partnership
 from casework.services.today import london_today
@@ -373,14 +373,7 @@ def replay(plan: Plan, settings: ClockSettings, today: date, actors: dict[str, i
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = SimpleNamespace(**clock_defaults)  # then as recompute_clocks sets a new row
         row.kind, row.seq = derived.kind, derived.seq
-        row.statutory = derived.statutory
-        row.anchor_on = derived.anchor_on
-        row.due_on = derived.due_on
-        row.met_on = derived.met_on
-        row.cancelled_on = derived.cancelled_on
-        row.cancelled_by = derived.cancelled_by
-        row.hold_days = derived.hold_days
-        row.paused = derived.paused
+        copy_derived(derived, row)  # type: ignore[arg-type]
         set_rungs(row, settings)  # type: ignore[arg-type]  (a new due date: no rung claimed)
         clocks.append({name: getattr(row, name) for name in CLOCK_COLUMNS})
 

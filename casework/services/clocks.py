@@ -26,6 +26,7 @@ from workflows.clocks import (
     next_rung,
     rung_dates,
 )
+from workflows.clocks import Clock as DerivedClock
 from workflows.clocks import rung_reached as _rung_reached
 
 
@@ -48,19 +49,24 @@ def recompute_clocks(
         if row is None:
             row = Clock(kind=derived.kind, seq=derived.seq, partnership_id=case.partnership_id)
             case.clocks.append(row)
-        row.statutory = derived.statutory
-        row.anchor_on = derived.anchor_on
-        row.due_on = derived.due_on
-        row.met_on = derived.met_on
-        row.cancelled_on = derived.cancelled_on
-        row.cancelled_by = derived.cancelled_by
-        row.hold_days = derived.hold_days
-        row.paused = derived.paused
+        copy_derived(derived, row)
         rows.append(row)
     refresh_ladders(rows, settings, claimed)
     for stale in existing.values():  # only if history were rewritten; kept for safety
         case.clocks.remove(stale)
         db.session.delete(stale)
+
+
+def copy_derived(derived: DerivedClock, row: Clock) -> None:
+    """What the history says of a clock, onto its row (the ladder is set apart)."""
+    row.statutory = derived.statutory
+    row.anchor_on = derived.anchor_on
+    row.due_on = derived.due_on
+    row.met_on = derived.met_on
+    row.cancelled_on = derived.cancelled_on
+    row.cancelled_by = derived.cancelled_by
+    row.hold_days = derived.hold_days
+    row.paused = derived.paused
 
 
 def refresh_ladders(
