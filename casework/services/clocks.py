@@ -231,11 +231,12 @@ def partnership_clocks_due(
         .where(ranked.c.n <= limit)
         .order_by(ranked.c.late, ranked.c.n)
     )
-    split: dict[bool, tuple[list[DueClock], int]] = {True: ([], 0), False: ([], 0)}
+    shown: dict[bool, list[DueClock]] = {True: [], False: []}
+    totals = {True: 0, False: 0}
     for row in rows:
-        shown, _total = split[bool(row.late)]
-        split[bool(row.late)] = ([*shown, _due_clock(row, on)], row.total)
-    return split
+        shown[bool(row.late)].append(_due_clock(row, on))
+        totals[bool(row.late)] = row.total
+    return {late: (shown[late], totals[late]) for late in (True, False)}
 
 
 _DUE_COLUMNS = (
