@@ -44,9 +44,23 @@ def run_migrations_online():
     conf_args.setdefault("render_as_batch", True)  # SQLite alters tables by copying them
 
     with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration copies a table and drops the old one: with foreign keys
+            # enforced, the drop would cascade (ON DELETE CASCADE) to every row that refers to
+            # the table. Off while migrating (SQLite ignores the pragma inside a transaction,
+            # hence the commit), then checked and on again for the pooled connection.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"Foreign keys broken by the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -1,12 +1,17 @@
 """Migrations: one head, upgrade from empty to head, and no difference from the models."""
 
+from datetime import date, datetime
+
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
 from casework.extensions import db as _db
+from casework.models import Alert, AlertClaim, Clock, OutboxMessage
+from casework.services.alerts import sweep
+from tests.factories import make_case, make_partnership, make_user
 
 
 def test_one_head_and_numbered_revisions(app):
@@ -34,3 +39,28 @@ def test_downgrade_to_base_and_back(app, db):
     assert set(inspect(_db.engine).get_table_names()) <= {"alembic_version"}
     flask_migrate.upgrade()
     assert "cases" in inspect(_db.engine).get_table_names()
+
+
+def test_migrating_down_and_up_keeps_the_rows_that_refer_to_copied_tables(app, db):
+    """SQLite alters a table by copying it and dropping the old one: with foreign keys enforced
+    the drop would cascade to the rows that refer to it (the alert ledger, alerts, the outbox)."""
+    manager = make_user(make_partnership("Migrated", "MIG"), "business_manager")
+    make_case(manager)
+    sweep(date(2023, 3, 6), now=datetime(2023, 3, 6, 7, 0))  # a rung claimed: rows refer to it
+
+    def counts():
+        _db.session.expire_all()
+        return [
+            _db.session.scalar(select(func.count()).select_from(model))
+            for model in (Clock, AlertClaim, Alert, OutboxMessage)
+        ]
+
+    before = counts()
+    assert all(before)
+    _db.session.commit()
+    flask_migrate.downgrade(revision="0004")
+    flask_migrate.upgrade()
+    assert counts() == before
+    with _db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":  # enforced again after migrating
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
