@@ -150,6 +150,7 @@ def build(cases: int, clocks: int, due: int) -> dict[str, int]:
         clock_rows.append(
             {
                 "case_id": case_id,
+                "partnership_id": case_rows[n % len(case_ids)]["partnership_id"],
                 "kind": KINDS[seq % len(KINDS)],
                 "seq": seq,
                 "statutory": seq % 2 == 0,
