@@ -251,7 +251,7 @@ def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = 
         recompute_clocks(case, histories[case.id], settings, claimed)
         # Clocks kept by their own records: the open agency returns follow the holds and
         # closure days again; for the others only the ladder moves.
-        follow_holds_on(case, settings)
+        follow_holds_on(case, settings, claimed)
         for clock in case.clocks:
             if clock.kind not in CASE_CLOCK_KINDS and clock.kind != "agency_return":
                 set_rungs(clock, settings, claimed.get((clock.id, clock.due_on), ()))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from casework.extensions import db
 from casework.models import AgencyRequest, Case, CaseEvent, Clock
-from casework.services.clocks import refresh_ladders
+from casework.services.clocks import ladder, refresh_ladders
 from casework.services.partnerships import clock_settings
 from workflows.calendar import add_working_days
 from workflows.clocks import ClockSettings, hold_pause
@@ -38,10 +38,21 @@ def is_open(clock: Clock | None) -> bool:
     return clock is not None and clock.met_on is None and clock.cancelled_on is None
 
 
+def due_now(request: AgencyRequest, clock: Clock | None) -> date:
+    """When the request's return is due now: the date asked, moved later by the working days
+    holds paused its current clock. Every page that judges a request late uses this."""
+    return clock.due_on if clock is not None and clock.due_on is not None else request.due_on
+
+
+def held(clock: Clock | None) -> bool:
+    """The request's clock is paused by an open hold: not overdue, whatever the date."""
+    return is_open(clock) and clock is not None and clock.paused
+
+
 def start_clock(
     case: Case, request: AgencyRequest, on: date, due_on: date, settings: ClockSettings
 ) -> Clock:
-    """A new clock for the request, due `due_on` (later if a hold is open from before)."""
+    """A new clock for the request, due `due_on` (paused if a hold is open)."""
     seq = max((c.seq for c in case.clocks if c.kind == KIND), default=0) + 1
     clock = Clock(
         kind=KIND,
@@ -59,22 +70,32 @@ def start_clock(
         paused=False,
     )
     case.clocks.append(clock)
-    follow_holds(case, clock, request.due_on, settings)
+    follow_holds(case, clock, due_on, settings)
     return clock
 
 
 def follow_holds(
-    case: Case, clock: Clock, due_on: date, settings: ClockSettings, until: date | None = None
+    case: Case,
+    clock: Clock,
+    due_on: date,
+    settings: ClockSettings,
+    until: date | None = None,
+    claimed: dict[tuple[int, date], set[str]] | None = None,
 ) -> None:
     """Set the open clock's due date (`due_on`, the request's, moved later by the working
     days holds paused it), whether it is paused now, and its alert ladder."""
     holds = [(h.placed_on, h.lifted_on) for h in case.holds]
+    before = None if clock.id is None else ladder(clock)
     clock.hold_days, clock.paused = hold_pause(clock.anchor_on, holds, settings, until)
     clock.due_on = add_working_days(due_on, clock.hold_days, settings.closures)  # 0: as is
-    refresh_ladders([clock], settings)
+    refresh_ladders([(clock, before)], settings, claimed)
 
 
-def follow_holds_on(case: Case, settings: ClockSettings) -> None:
+def follow_holds_on(
+    case: Case,
+    settings: ClockSettings,
+    claimed: dict[tuple[int, date], set[str]] | None = None,
+) -> None:
     """A hold was placed or lifted, or the settings changed: every open agency return clock of
     the case follows (see `follow_holds`)."""
     open_clocks = [c for c in case.clocks if c.kind == KIND and is_open(c)]
@@ -88,7 +109,7 @@ def follow_holds_on(case: Case, settings: ClockSettings) -> None:
         ).all()
     )
     for clock in open_clocks:
-        follow_holds(case, clock, due[clock.agency_request_id], settings)
+        follow_holds(case, clock, due[clock.agency_request_id], settings, claimed=claimed)
 
 
 def stop_alerts(clock: Clock) -> None:

@@ -17,7 +17,7 @@ from casework.models import (
     ReturnSubmission,
     User,
 )
-from casework.services.agency_clocks import current_clock
+from casework.services.agency_clocks import current_clock, due_now, held
 from casework.services.agency_requests import (
     _agency_order,
     _case_for_manager,
@@ -119,7 +119,9 @@ def _status(request: AgencyRequest, clock: Clock | None, today: date) -> str:
         return "nil_return" if request.nil_return else "submitted"
     if clock is not None and clock.cancelled_on is not None:
         return "closed"
-    if today > request.due_on:
+    if held(clock):
+        return "paused"
+    if today > due_now(request, clock):
         return "overdue"
     return "returned_for_amendment" if request.amendment_round else "open"
 
@@ -127,21 +129,23 @@ def _status(request: AgencyRequest, clock: Clock | None, today: date) -> str:
 def _line(
     request: AgencyRequest, case: Case, contributors: set[int], today: date, closures
 ) -> RequestLine:
-    status = _status(request, current_clock(case, request.id), today)
+    clock = current_clock(case, request.id)
+    status = _status(request, clock, today)
+    due_on = due_now(request, clock)
     left = late = None
     if status in ("open", "returned_for_amendment"):
-        left = working_days_between(today, request.due_on, closures)
+        left = working_days_between(today, due_on, closures)
     elif status == "overdue":
-        late = working_days_between(request.due_on, today, closures)
-    elif request.submitted_on and request.submitted_on > request.due_on:
-        late = working_days_between(request.due_on, request.submitted_on, closures)
+        late = working_days_between(due_on, today, closures)
+    elif request.submitted_on and request.submitted_on > due_on:
+        late = working_days_between(due_on, request.submitted_on, closures)
     return RequestLine(
         id=request.id,
         agency_id=request.agency_id,
         agency_name=request.agency.name,
         status=status,
         requested_on=request.requested_on,
-        due_on=request.due_on,
+        due_on=due_on,
         working_days_left=left,
         working_days_late=late,
         submitted_on=request.submitted_on,
@@ -238,6 +242,7 @@ def request_detail(
             )
             for s in submissions
         ],
-        may_change=in_review and line.status in ("open", "overdue", "returned_for_amendment"),
+        may_change=in_review
+        and line.status in ("open", "overdue", "paused", "returned_for_amendment"),
         may_return=in_review and request.status == "submitted",
     )

@@ -45,6 +45,7 @@ from casework.models import (
 from casework.models.time import utcnow
 from casework.services.agency_clocks import (
     current_clock,
+    due_now,
     follow_holds,
     is_open,
     meet_agency_clock,
@@ -332,18 +333,21 @@ def extend(
 ) -> AgencyRequest:
     """Give the agency longer: the clock's due date moves later and its alert ladder re-arms.
 
-    The new date must be later than the current one, and not in the past.
+    The new date must be later than the current one (the date asked, moved later by any hold),
+    and not in the past. The clock then runs from today: a hold already counted in the current
+    date is not counted again on top of the new one.
     """
     today = today or london_today()
 
     def work() -> AgencyRequest:
         request, case = _request_for_manager(actor, request_id, case_id, lock=True)
+        current = due_now(request, current_clock(case, request.id))
         errors: dict[str, str] = {}
         if not isinstance(new_due_on, date):
             errors["new_due_on"] = "Enter the new due date"
-        elif new_due_on <= request.due_on:
+        elif new_due_on <= current:
             errors["new_due_on"] = (
-                f"The new due date must be later than the current one, {_long(request.due_on)}"
+                f"The new due date must be later than the current one, {_long(current)}"
             )
         elif new_due_on < today:
             errors["new_due_on"] = "The new due date cannot be in the past"
@@ -353,6 +357,7 @@ def extend(
         clock = _require_open(case, request, "extend a request")
         assert new_due_on is not None
         request.due_on = new_due_on
+        clock.anchor_on = today
         follow_holds(case, clock, new_due_on, clock_settings(case.partnership_id))
         _record(request, actor, "extended", text, new_due_on)
         return request

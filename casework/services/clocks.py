@@ -43,14 +43,17 @@ def recompute_clocks(
     """
     settings = settings or clock_settings(case.partnership_id)
     existing = {(c.kind, c.seq): c for c in case.clocks if c.kind in CASE_CLOCK_KINDS}
-    rows: list[Clock] = []
+    rows: list[tuple[Clock, Ladder | None]] = []
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = existing.pop((derived.kind, derived.seq), None)
         if row is None:
             row = Clock(kind=derived.kind, seq=derived.seq, partnership_id=case.partnership_id)
             case.clocks.append(row)
+            before = None
+        else:
+            before = ladder(row)
         copy_derived(derived, row)
-        rows.append(row)
+        rows.append((row, before))
     refresh_ladders(rows, settings, claimed)
     for stale in existing.values():  # only if history were rewritten; kept for safety
         case.clocks.remove(stale)
@@ -70,21 +73,21 @@ def copy_derived(derived: DerivedClock, row: Clock) -> None:
 
 
 def refresh_ladders(
-    rows: Sequence[Clock],
+    rows: Sequence[tuple[Clock, Ladder | None]],
     settings: ClockSettings,
     claimed: dict[tuple[int, date], set[str]] | None = None,
 ) -> None:
     """Store each row's alert ladder for its due date and state, and its next rung.
 
+    `rows` pairs each row with its `ladder` as it was before this change (None for a new row).
     The next rung depends on the ledger's claims for the due date, so it is worked out again
     only where the ladder moved; elsewhere the stored one stays true (the sweep keeps it so).
     `claimed` is read for those rows when not given.
     """
     moved: list[tuple[Clock, dict[str, date]]] = []
-    for row in rows:
-        ladder_before = _ladder(row)
+    for row, before in rows:
         rungs = _store_ladder(row, settings)
-        if row.id is None or _ladder(row) != ladder_before:
+        if row.id is None or before is None or ladder(row) != before:
             moved.append((row, rungs))
     if claimed is None:
         # Only rows that can still alert and were stored before can have claims.
@@ -145,8 +148,14 @@ def _store_ladder(row: Clock, settings: ClockSettings) -> dict[str, date]:
     return rungs
 
 
-def _ladder(row: Clock) -> tuple[date | None, ...]:
-    return (row.due_soon_on, row.due_rung_on, row.overdue_on, row.escalated_on)
+Ladder = tuple[date | None, ...]
+
+
+def ladder(row: Clock) -> Ladder:
+    """What a row's next rung depends on besides the ledger: its due date (the ledger's claims
+    are kept per due date, so a new one re-arms even with the same rung dates, as from a
+    Saturday to a Sunday) and its rung dates (none while it cannot alert)."""
+    return (row.due_on, row.due_soon_on, row.due_rung_on, row.overdue_on, row.escalated_on)
 
 
 def _next_rung_on(rungs: dict[str, date], claimed: Collection[str]) -> date | None:

@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import AgencyRequest, Case, CaseRead, ReturnSubmission, User
+from casework.models import AgencyRequest, Case, CaseRead, Clock, ReturnSubmission, User
 from casework.review_templates import Template, UnknownTemplate
 from casework.review_templates import get as registry_get
+from casework.services.agency_clocks import current_clock, due_now, held
 from casework.services.errors import NotFound, NotPermitted
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from casework.services.today import london_today
@@ -37,6 +38,7 @@ STATUS_NAMES = {
     "open": "Not yet returned",
     "overdue": "Overdue",
     "amending": "Returned for amendment",
+    "paused": "Paused: the case is on hold",
 }
 NOT_RETURNED = ("open", "overdue", "amending")
 
@@ -178,11 +180,15 @@ def _entry(agency: str, order: int, raw: dict[str, Any]) -> ChronologyEntry | No
     )
 
 
-def _status(request: AgencyRequest, submission: ReturnSubmission | None, on: date) -> str:
+def _status(
+    request: AgencyRequest, submission: ReturnSubmission | None, clock: Clock | None, on: date
+) -> str:
     """As the manager's list of requests says it: past due is overdue, amending or not."""
     if request.status == "submitted" and submission is not None:
         return "nil_return" if submission.nil_return else "returned"
-    if on > request.due_on:
+    if held(clock):
+        return "paused"
+    if on > due_now(request, clock):
         return "overdue"
     return "amending" if request.amendment_round else "open"
 
@@ -211,13 +217,14 @@ def gather_returns(case: Case, on: date) -> Returns:
     answered: list[tuple[str, dict[str, Any]]] = []  # (agency, answers) of returns with content
     for request in requests:
         submission = latest.get(request.id)
-        status = _status(request, submission, on)
+        clock = current_clock(case, request.id)
+        status = _status(request, submission, clock, on)
         returns.agencies.append(
             AgencyStatus(
                 agency=request.agency.name,
                 agency_id=request.agency_id,
                 status=status,
-                due_on=request.due_on,
+                due_on=due_now(request, clock),
                 submitted_on=submission.submitted_on
                 if status in ("returned", "nil_return")
                 else None,

@@ -62,9 +62,7 @@ def clock_settings(partnership_id: int, closures: Iterable[date] | None = None) 
     partnership = db.session.get(Partnership, partnership_id)
     assert partnership is not None
     if closures is None:
-        closures = db.session.scalars(
-            select(ClosureDay.day).where(ClosureDay.partnership_id == partnership_id)
-        ).all()
+        closures = closure_days(partnership_id)
     return ClockSettings(
         rapid_review_anchor=partnership.rapid_review_anchor,
         rapid_review_days=partnership.rapid_review_days,
@@ -91,7 +89,9 @@ def closure_days(partnership_id: int) -> frozenset[date]:
 
 def closures_column(partnership_id: ColumnElement[int]) -> ScalarSelect[str | None]:
     """The partnership's closure days as one comma-separated text value, to read in the same
-    statement as something else (a round trip fewer per event); `parse_closures` reads it."""
+    statement as something else (a round trip fewer per event); `parse_closures` reads it.
+    Dates as text are ISO on both databases (psycopg reads dates only in PostgreSQL's default
+    ISO DateStyle, so the whole application relies on it already)."""
     return (
         select(func.aggregate_strings(cast(ClosureDay.day, String), ","))
         .where(ClosureDay.partnership_id == partnership_id)

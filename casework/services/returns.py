@@ -27,7 +27,7 @@ from casework.models import (
     User,
 )
 from casework.review_templates import Question, Section, SectionSummary, Template, display_entry
-from casework.services.agency_clocks import meet_agency_clock
+from casework.services.agency_clocks import due_now, held, meet_agency_clock
 from casework.services.errors import Invalid, NotFound
 from casework.services.returns_access import (
     chronology_of,
@@ -195,14 +195,17 @@ def _summary(case: Case) -> CaseSummary:
 
 
 def _status(request: AgencyRequest, case: Case, clock: Clock | None, today: date) -> str:
-    """submitted, nil_return, closed, returned_for_amendment, overdue, in_progress, not_started."""
+    """submitted, nil_return, closed, returned_for_amendment, paused, overdue, in_progress,
+    not_started."""
     if request.status == "submitted":
         return "nil_return" if request.nil_return else "submitted"
     if case.state != "rapid_review" or not clock_open(clock):
         return "closed"
     if request.amendment_round:
         return "returned_for_amendment"
-    if today > request.due_on:
+    if held(clock):
+        return "paused"
+    if today > due_now(request, clock):
         return "overdue"
     return "in_progress" if request.revision else "not_started"
 
@@ -235,7 +238,7 @@ def my_requests(user: User, today: date | None = None) -> list[RequestItem]:
             case=_summary(case),
             status=_status(request, case, clocks.get(request.id), today),
             requested_on=request.requested_on,
-            due_on=request.due_on,
+            due_on=due_now(request, clocks.get(request.id)),
             submitted_on=request.submitted_on,
         )
         for request, case in rows
@@ -264,7 +267,7 @@ def _view(request: AgencyRequest, case: Case, today: date) -> ReturnView:
         revision=request.revision,
         status=_status(request, case, clock, today),
         requested_on=request.requested_on,
-        due_on=request.due_on,
+        due_on=due_now(request, clock),
         note=request.note,
         submitted_on=request.submitted_on,
         nil_return=request.nil_return,
@@ -347,7 +350,7 @@ def submit_return(user: User, request_id: int, today: date | None = None) -> Sub
     today = today or london_today()
 
     def work() -> Submitted:
-        request, case = load_request(user, request_id, lock=True)
+        request, case = load_request(user, request_id, lock=True, lock_case=True)
         require_editable(request, case)
         template = template_of(request)
         answers = template_answers(template, request.answers or {})

@@ -100,9 +100,15 @@ def require_contributor(user: User) -> None:
         raise NotPermitted(NOT_A_CONTRIBUTOR)
 
 
-def load_request(user: User, request_id: int, *, lock: bool = False) -> tuple[AgencyRequest, Case]:
+def load_request(
+    user: User, request_id: int, *, lock: bool = False, lock_case: bool = False
+) -> tuple[AgencyRequest, Case]:
     """The user's agency's request and its case. NotPermitted for anyone but a contributor;
-    NotFound for another agency's request, another partnership's or a cancelled one."""
+    NotFound for another agency's request, another partnership's or a cancelled one.
+
+    `lock_case` locks the case too, before the request (the order the manager's services and
+    events take): for a change to the request's clock, which holds placed or lifted on the case
+    also change."""
     require_contributor(user)
     if not isinstance(request_id, int) or not 0 < request_id < 2**31:
         raise NotFound("There is no such request.")
@@ -116,6 +122,15 @@ def load_request(user: User, request_id: int, *, lock: bool = False) -> tuple[Ag
             Case.partnership_id == user.partnership_id,
         )
     )
+    if lock_case:
+        found = db.session.scalar(query.with_only_columns(Case.id))
+        if found is not None:  # the case first, fresh with its holds and clocks
+            db.session.scalars(
+                select(Case)
+                .where(Case.id == found)
+                .with_for_update(of=Case)
+                .execution_options(populate_existing=True)
+            ).one()
     if lock:
         query = query.with_for_update(of=AgencyRequest).execution_options(populate_existing=True)
     row = db.session.execute(query).first()

@@ -51,7 +51,8 @@ def worklist(user: User, today: date) -> Worklist:
     elif user.role == "partner_lead":
         work.awaiting_sign_off = _awaiting_sign_off(user, today)
         due = partnership_clocks_due(today, user.partnership_id, LIMIT, escalated_only=True)
-        work.escalated, _none = _items(user, today, due[True][0], [])
+        escalated, _total = due[True]  # escalated clocks are all overdue
+        work.escalated = _items(user, today, escalated, [])[0]
     elif user.role != "agency_contributor":  # contributors work from their requests
         page = list_cases(user, per_page=LIMIT)
         work.cases, work.more = page.items, page.total > LIMIT

@@ -36,6 +36,7 @@ agency_requests = Blueprint("agency_requests", __name__, url_prefix="/cases/<int
 STATUS_TAGS = {
     "open": ("Open", "govuk-tag--blue"),
     "overdue": ("Overdue", "govuk-tag--red"),
+    "paused": ("Paused: the case is on hold", "govuk-tag--grey"),
     "returned_for_amendment": ("Returned for amendment", "govuk-tag--orange"),
     "submitted": ("Submitted", "govuk-tag--green"),
     "nil_return": ("Nil return", "govuk-tag--turquoise"),

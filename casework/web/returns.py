@@ -46,6 +46,7 @@ STATUS_TAGS = {
     "not_started": ("Not started", "govuk-tag--blue"),
     "in_progress": ("In progress", "govuk-tag--light-blue"),
     "overdue": ("Overdue", "govuk-tag--red"),
+    "paused": ("Paused: the case is on hold", "govuk-tag--grey"),
     "returned_for_amendment": ("Returned for amendment", "govuk-tag--orange"),
     "submitted": ("Submitted", "govuk-tag--green"),
     "nil_return": ("Nil return submitted", "govuk-tag--green"),

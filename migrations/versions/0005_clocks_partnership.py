@@ -4,10 +4,10 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-26 16:10:00
 
-The home page and the daily digest ask "which of this partnership's clocks have reached a
-rung?". Through `cases` both databases scanned every case of the partnership; with the
-partnership on the clock the question is one range of `ix_clocks_partnership_id_alert_from_on`.
-Existing clocks take their case's partnership.
+The home page asks "which of this partnership's clocks have reached a rung?". Through `cases`
+both databases scanned every case of the partnership; with the partnership on the clock the
+question is one range of `ix_clocks_partnership_id_alert_from_on`. Existing clocks take their
+case's partnership.
 """
 from alembic import op
 import sqlalchemy as sa

@@ -273,7 +273,8 @@ def test_extending_moves_the_due_date_and_re_arms_the_ladder(
         today=date(2023, 3, 17),
     )
     [clock] = clocks_of(request.id)
-    assert clock.due_on == date(2023, 3, 28) and clock.anchor_on == SENT_ON
+    # It now runs from the extension: a hold before it is not counted again on top.
+    assert clock.due_on == date(2023, 3, 28) and clock.anchor_on == date(2023, 3, 17)
     assert clock.next_rung_on == date(2023, 3, 24)  # a new due_soon for the new date
     _db.session.refresh(request)
     assert request.due_on == date(2023, 3, 28)
@@ -600,3 +601,40 @@ def test_a_request_sent_during_a_hold_starts_paused(business_manager, case, agen
     [clock] = clocks_of(request.id)
     # Held from when it was sent: 29 and 30 March, so due 2 working days later, 6 April.
     assert (clock.hold_days, clock.due_on) == (2, date(2023, 4, 6))
+
+
+def test_the_requests_page_shows_a_held_request_paused_then_due_later(
+    business_manager, case, agencies
+):
+    send_requests(business_manager, case.id, [agencies["police"].id], today=EASTER_SENT_ON)
+    place_hold(business_manager, case, "2023-03-31")
+
+    # 6 April: past the date asked (4 April), but the hold pauses it: not overdue.
+    [line] = request_overview(business_manager, case.id, today=date(2023, 4, 6)).requests
+    assert (line.status, line.working_days_late, line.due_on) == ("paused", None, date(2023, 4, 4))
+
+    fire_event(business_manager, case.id, "lift_hold", {"on": "2023-04-12"})
+    [line] = request_overview(business_manager, case.id, today=date(2023, 4, 13)).requests
+    assert (line.status, line.due_on, line.working_days_left) == ("open", date(2023, 4, 14), 1)
+
+
+def test_an_extension_after_a_hold_gives_the_date_chosen(business_manager, case, agencies):
+    [request] = send_requests(
+        business_manager, case.id, [agencies["police"].id], today=EASTER_SENT_ON
+    )
+    place_hold(business_manager, case, "2023-03-31")
+    fire_event(business_manager, case.id, "lift_hold", {"on": "2023-04-12"})  # due 14 April
+
+    with pytest.raises(Invalid) as error:  # not later than the date the hold moved it to
+        extend(
+            business_manager, request.id, date(2023, 4, 14), "Staff away", today=date(2023, 4, 13)
+        )
+    assert "14 April 2023" in error.value.fields["new_due_on"]
+
+    extend(business_manager, request.id, date(2023, 4, 20), "Staff away", today=date(2023, 4, 13))
+    [clock] = clocks_of(request.id)
+    assert (clock.due_on, clock.hold_days, clock.anchor_on) == (
+        date(2023, 4, 20),
+        0,
+        date(2023, 4, 13),
+    )

@@ -122,3 +122,22 @@ def test_alerts_leave_the_list_when_their_case_is_no_longer_the_persons_to_see(
     assert unread_alert_count(colleague) == 0
     assert alerts_for(colleague, date(2023, 3, 7)) == []
     assert unread_alert_count(business_manager) == 1
+
+
+def test_a_contributors_alerts_go_with_a_cancelled_request(business_manager, leads, partnership):
+    from casework.services.agency_requests import cancel, send_requests
+    from tests.factories import advance_case
+
+    police = make_user(partnership, "agency_contributor", agency="Police")
+    case = advance_case(make_case(business_manager).id, business_manager, leads, "rapid_review")
+    [request] = send_requests(
+        business_manager, case.id, [police.agency_id], today=date(2023, 3, 14)
+    )  # due 21 March: due soon from 17 March
+    sweep(date(2023, 3, 17), now=datetime(2023, 3, 17, 7, 0))
+    assert [a.clock_kind for a in alerts_for(police, date(2023, 3, 17))] == ["agency_return"]
+    assert unread_alert_count(police) == 1
+
+    cancel(business_manager, request.id, "Asked the wrong team", today=date(2023, 3, 17))
+
+    assert alerts_for(police, date(2023, 3, 17)) == []
+    assert unread_alert_count(police) == 0

@@ -238,7 +238,8 @@ def test_an_overdue_request_shows_in_red_with_the_days_late(web, business_manage
         today=london_today() - timedelta(days=10),
     )
     request = requests_now()[0]
-    request.due_on = london_today() - timedelta(days=7)  # as if it fell due a week ago
+    [clock] = _db.session.scalars(select(Clock).where(Clock.agency_request_id == request.id))
+    request.due_on = clock.due_on = london_today() - timedelta(days=7)  # fell due a week ago
     _db.session.commit()
     body = text(web(business_manager).get(f"/cases/{case.id}/requests"))
     assert re.search(r'govuk-tag--red">Overdue by \d+ working days?<', body)

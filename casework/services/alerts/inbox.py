@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
 
 from casework.extensions import db
-from casework.models import Alert, Case, Clock, ClosureDay, User
+from casework.models import AgencyRequest, Alert, Case, Clock, ClosureDay, User
 from casework.models.time import utcnow
 from casework.services.alerts.messages import CLOCK_WORDS
 from casework.services.errors import NotFound
@@ -39,11 +39,18 @@ class AlertView:
 def _still_theirs(user: User) -> ColumnElement[bool]:
     """An alert is shown only while its case is still the person's to see: after a change of
     role, agency or access, the old alerts no longer name a case they may not read."""
-    if user.role in READS_THROUGH_REQUESTS:  # an agency's contributors: its requests' clocks
+    if user.role in READS_THROUGH_REQUESTS:  # an agency's contributors: its live requests'
+        live_request = exists(
+            select(AgencyRequest.id).where(
+                AgencyRequest.id == Clock.agency_request_id,
+                AgencyRequest.status != "cancelled",  # as their requests page hides it
+            )
+        )
         return and_(
             Case.partnership_id == user.partnership_id,
             Clock.agency_id.is_not(None),
             Clock.agency_id == user.agency_id,
+            live_request,
         )
     return visible_cases_clause(user, london_today())
 
