@@ -13,6 +13,7 @@ from sqlalchemy import select
 from casework.extensions import db as _db
 from casework.models import AgencyRequest, Clock, ReturnSubmission
 from casework.services.agency_requests import send_requests
+from casework.services.events import fire_event
 from casework.services.returns import request_for
 from casework.services.today import london_today
 from tests.factories import advance_case, make_case, make_user
@@ -117,6 +118,24 @@ def test_the_task_list_shows_the_case_summary_and_each_sections_status(web, poli
     assert section_url(rid, "involvement_check") in body
     assert "Cannot start yet" in body and "Not started" in body
     assert section_url(rid, "learning") not in body  # not until the first question is answered
+
+
+def test_while_the_case_is_on_hold_every_page_shows_the_request_paused(
+    web, police, rid, case, business_manager
+):
+    fire_event(
+        business_manager,
+        case.id,
+        "place_hold",
+        {"on": london_today().isoformat(), "reason": "inquest"},
+    )
+    paused = "Paused: the case is on hold"
+    assert paused in main(web(police).get("/requests/"))
+    assert paused in main(web(police).get(f"/requests/{rid}"))
+    manager = web(business_manager)
+    assert paused in main(manager.get(f"/cases/{case.id}/requests"))
+    assert paused in main(manager.get(f"/cases/{case.id}/requests/{rid}"))
+    assert paused in main(manager.get(f"/cases/{case.id}/compiled-returns"))
 
 
 def test_contributors_never_see_the_case_page(web, police, rid, case):
