@@ -52,15 +52,21 @@ def run_migrations_online():
             # hence the commit), then checked and on again for the pooled connection.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
-            if broken:
-                raise RuntimeError(f"Foreign keys broken by the migration: {broken[:5]}")
+        try:
+            context.configure(
+                connection=connection, target_metadata=target_db.metadata, **conf_args
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:  # before committing: a migration that broke them is rolled back
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"Foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            if sqlite:  # whatever happened: this pooled connection goes back to the app
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

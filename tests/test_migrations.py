@@ -61,6 +61,11 @@ def test_migrating_down_and_up_keeps_the_rows_that_refer_to_copied_tables(app, d
     flask_migrate.downgrade(revision="0004")
     flask_migrate.upgrade()
     assert counts() == before
-    with _db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":  # enforced again after migrating
-            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    if _db.engine.dialect.name == "sqlite":  # enforced again on every pooled connection
+        connections = [_db.engine.connect() for _ in range(3)]
+        try:
+            for connection in connections:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            for connection in connections:
+                connection.close()

@@ -47,6 +47,7 @@ from casework.services.agency_clocks import (
     current_clock,
     due_now,
     follow_holds,
+    held,
     is_open,
     meet_agency_clock,
     start_clock,
@@ -355,6 +356,13 @@ def extend(
         if errors:
             raise Invalid("The request could not be extended: check the fields.", errors)
         clock = _require_open(case, request, "extend a request")
+        if held(clock):
+            # Its due date is not known until the hold is lifted: an extension now could
+            # end up earlier than the hold alone would make it.
+            raise Refused(
+                "The request is paused while the case is on hold: lift the hold before "
+                "extending it (lifting it moves the due date later by the days held)."
+            )
         assert new_due_on is not None
         request.due_on = new_due_on
         clock.anchor_on = today

@@ -40,7 +40,7 @@ STATUS_NAMES = {
     "amending": "Returned for amendment",
     "paused": "Paused: the case is on hold",
 }
-NOT_RETURNED = ("open", "overdue", "amending")
+NOT_RETURNED = ("open", "overdue", "amending", "paused")
 
 
 def reads_rapid_review_papers(user: User) -> bool:

@@ -638,3 +638,39 @@ def test_an_extension_after_a_hold_gives_the_date_chosen(business_manager, case,
         0,
         date(2023, 4, 13),
     )
+
+
+def test_a_paused_request_is_not_extended_until_the_hold_is_lifted(
+    business_manager, case, agencies
+):
+    [request] = send_requests(
+        business_manager, case.id, [agencies["police"].id], today=EASTER_SENT_ON
+    )
+    place_hold(business_manager, case, "2023-03-31")
+
+    with pytest.raises(Refused) as error:
+        extend(business_manager, request.id, date(2023, 4, 14), "Away", today=date(2023, 4, 13))
+    assert "lift the hold" in str(error.value)
+    assert clocks_of(request.id)[0].due_on == date(2023, 4, 4) and events_of(request.id) == [
+        ("sent", None)
+    ]
+
+
+def test_the_compiled_returns_count_a_paused_agency_as_not_returned(
+    business_manager, case, agencies
+):
+    from casework.services.compiled_returns import gather_returns
+
+    send_requests(business_manager, case.id, [agencies["police"].id], today=EASTER_SENT_ON)
+    place_hold(business_manager, case, "2023-03-31")
+
+    returns = gather_returns(request_case_of(case), date(2023, 4, 6))
+
+    assert [(a.agency, a.status) for a in returns.not_returned] == [("Police", "paused")]
+
+
+def request_case_of(case):
+    _db.session.expire_all()
+    from casework.models import Case
+
+    return _db.session.get(Case, case.id)
