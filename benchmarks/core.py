@@ -1030,6 +1030,32 @@ def _events(
 # --------------------------------------------------------------------------------------------
 
 
+def machine_check() -> str:
+    """How fast this machine is right now, to compare runs: it drifted by a quarter within an
+    hour on the 2-core machine. A fixed pure-Python workload (the working-day calendar), best
+    of three, and the round trip of `SELECT 1` to PostgreSQL (median of 500), the floor under
+    every statement an event sends."""
+    start = date(2023, 1, 2)
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        for n in range(20_000):
+            add_working_days(start + timedelta(days=n % 700), 15)
+        best = min(best, time.perf_counter() - began)
+    text_ = f"calendar workload {best * 1000:.0f} ms"
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=5) as connection:
+            trips = []
+            for _ in range(500):
+                began = time.perf_counter()
+                connection.execute("SELECT 1").fetchone()
+                trips.append(time.perf_counter() - began)
+        text_ += f", PostgreSQL round trip {statistics.median(trips) * 1_000_000:.0f} µs"
+    except psycopg.OperationalError:
+        text_ += ", PostgreSQL not reachable"
+    return text_
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -1050,12 +1076,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; --cases {args.cases} --fresh {args.fresh} "
         f"--runs {args.runs} --seed {args.seed}"
     )
+    print(f"Machine check (compare runs by it): {machine_check()}")
     rows: list[Row] = []
     for backend in backends:
         rows += run_backend(backend, args, today)
 
     load = os.getloadavg()
     print(f"\nSummary (load average now {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}):")
+    print(f"Machine check now: {machine_check()}")
     headers = ("backend", "metric", "value", "target", "result")
     table = [headers, *((r.backend, r.metric, r.value, r.target, r.result) for r in rows)]
     widths = [max(len(str(line[i])) for line in table) for i in range(len(headers))]
