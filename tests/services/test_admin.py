@@ -479,6 +479,22 @@ def test_closure_days_move_due_dates_and_are_recorded(admin_user, business_manag
     ]
 
 
+def test_events_fired_after_closure_days_are_added_count_them(
+    admin_user, business_manager, other_manager
+):
+    # Two of ours (read with the case, in one statement), and another partnership's that
+    # must not count: 15 working days from Monday 6 March 2023 skip 15 and 16 March.
+    admin_settings.add_closure_day(admin_user, date(2023, 3, 15), "Staff training")
+    admin_settings.add_closure_day(admin_user, date(2023, 3, 16), "Staff training")
+    theirs = make_user(other_manager.partnership, "admin")
+    admin_settings.add_closure_day(theirs, date(2023, 3, 20), "Their office move")
+
+    case = notified_case(business_manager)
+
+    _db.session.expire_all()
+    assert clock(case.id, "rapid_review").due_on == date(2023, 3, 29)
+
+
 def test_another_partnerships_closure_day_is_not_found(admin_user, other_partnership):
     their_admin = make_user(other_partnership, "admin")
     theirs = admin_settings.add_closure_day(their_admin, date(2023, 12, 27), "Closed")
