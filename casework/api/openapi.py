@@ -76,14 +76,26 @@ def closed(properties: Schema, required: list[str] | None = None, **extra: Any) 
 CLOCK: Schema = {
     "kind": enum(KINDS),
     "statutory": {**BOOLEAN, "description": "True for the four national clocks."},
-    "anchor_on": NULLABLE_DATE,
-    "due_on": NULLABLE_DATE,
+    "anchor_on": {
+        **NULLABLE_DATE,
+        "description": "The day it started; for an `agency_return`, the day the request was "
+        "sent or last extended (holds before that are counted in its due date already).",
+    },
+    "due_on": {
+        **NULLABLE_DATE,
+        "description": "Later than first set by the working days a hold paused it, for a local "
+        "target.",
+    },
     "met_on": NULLABLE_DATE,
     "cancelled_on": NULLABLE_DATE,
     "status": {**enum(STATUSES), "description": "Judged on `?on=`, else today (Europe/London)."},
     "working_days_late": {**NULLABLE_INTEGER, "description": "For `overdue` and `met_late`."},
     "working_days_left": {**NULLABLE_INTEGER, "description": "For `running` clocks."},
-    "hold_days": {**INTEGER, "minimum": 0, "description": "Working days a hold paused it."},
+    "hold_days": {
+        **INTEGER,
+        "minimum": 0,
+        "description": "Working days a hold paused it (an `agency_return`: since `anchor_on`).",
+    },
     "hold_note": {
         **closed({"reason": enum(HOLD_REASONS), "panel_informed": BOOLEAN}),
         "description": "Only on an unmet statutory clock while a hold is open (it never pauses).",
