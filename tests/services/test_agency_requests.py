@@ -674,3 +674,27 @@ def request_case_of(case):
     from casework.models import Case
 
     return _db.session.get(Case, case.id)
+
+
+def test_a_new_due_date_re_arms_the_ladder_even_with_the_same_rung_dates(
+    business_manager, case, agencies
+):
+    # Due Saturday 18 March 2023, then Sunday 19: both have their due-soon rung on Wednesday
+    # 15, due on Friday 17 and overdue on Monday 20, but the ledger's claims are per due date.
+    [request] = send_requests(
+        business_manager,
+        case.id,
+        [agencies["police"].id],
+        due_on=date(2023, 3, 18),
+        today=date(2023, 3, 13),
+    )
+    [clock] = clocks_of(request.id)
+    sweep(date(2023, 3, 15), now=datetime(2023, 3, 15, 7, 0))
+    assert claims(clock.id) == [("due_soon", date(2023, 3, 18))]
+    assert clocks_of(request.id)[0].next_rung_on == date(2023, 3, 17)
+
+    extend(business_manager, request.id, date(2023, 3, 19), "Typo", today=date(2023, 3, 15))
+
+    [clock] = clocks_of(request.id)
+    assert clock.rungs["due_soon"] == date(2023, 3, 15) and clock.rungs["due"] == date(2023, 3, 17)
+    assert clock.next_rung_on == date(2023, 3, 15)  # due soon again, for the new date
