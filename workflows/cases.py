@@ -183,6 +183,12 @@ def _names(partners: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+# Events whose guard (below) or recording reads the case's sign-offs, or its holds: storage
+# loads those with the case for these events (a test checks the sets against `refusal`).
+READS_SIGN_OFFS = frozenset({"sign_off", "submit_rapid_review", "send_advance_copy"})
+READS_HOLDS = frozenset({"place_hold", "lift_hold"})
+
+
 def missing_sign_offs(case: Any) -> list[str]:
     return [p for p in PARTNERS if p not in case.signed_off_partners]
 

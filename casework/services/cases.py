@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Exists, Row, exists, func, or_, select
+from sqlalchemy import ColumnElement, Exists, ScalarSelect, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -14,6 +14,7 @@ from casework.extensions import db
 from casework.models import Case, CaseEvent, CaseRead, Clock, User
 from casework.services.clocks import open_clock_overdue_clause, recompute_clocks
 from casework.services.errors import Invalid, NotFound
+from casework.services.json_rows import json_rows, loads, nested_json
 from casework.services.partnerships import clock_settings, closures_column, parse_closures
 from casework.services.permissions import (
     require_case_reader,
@@ -146,16 +147,35 @@ def case_history(case: Case, *, with_actors: bool = True) -> list[CaseEvent]:
     return list(db.session.scalars(query))
 
 
-def event_history(case_id: int) -> list[Row[tuple[str, date, dict[str, Any], str]]]:
-    """What the clocks need of the case's events (`event`, `on`, `facts`, `to_state`), oldest
-    first: plain rows, lighter than loading the events themselves."""
-    return list(
-        db.session.execute(
-            select(CaseEvent.event, CaseEvent.on, CaseEvent.facts, CaseEvent.to_state)
-            .where(CaseEvent.case_id == case_id)
-            .order_by(CaseEvent.id)
+class HistoryRow(NamedTuple):
+    """What the clocks need of one event of a case (see `workflows.clocks.HistoryEntry`)."""
+
+    event: str
+    on: date
+    facts: dict[str, Any]
+    to_state: str | None
+
+
+def history_column(case_id: ColumnElement[int]) -> ScalarSelect[Any]:
+    """The case's history as one JSON value, to read in the statement that loads (and locks)
+    the case rather than in a round trip of its own; `parse_history` reads it."""
+    return (
+        select(
+            json_rows(
+                CaseEvent.id, CaseEvent.event, CaseEvent.on, CaseEvent.facts, CaseEvent.to_state
+            )
         )
+        .where(CaseEvent.case_id == case_id)
+        .scalar_subquery()
     )
+
+
+def parse_history(value: str | None) -> list[HistoryRow]:
+    """The rows of `history_column`, oldest first (by id: the aggregate keeps no order)."""
+    return [
+        HistoryRow(event, date.fromisoformat(on), nested_json(facts), to_state)
+        for _id, event, on, facts, to_state in sorted(loads(value), key=lambda row: row[0])
+    ]
 
 
 def _escape_like(text: str) -> str:

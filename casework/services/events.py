@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from casework.extensions import db
 from casework.models import Case, CaseEvent, Hold, SignOff, User
 from casework.models.time import utcnow
-from casework.services.cases import event_history
+from casework.services.cases import HistoryRow, history_column, parse_history
 from casework.services.clocks import recompute_clocks
 from casework.services.errors import (
     Conflict,
@@ -52,22 +52,33 @@ CONFLICT_MESSAGE = (
 )
 
 
-# Built once: it is the same for every case (the subquery follows the case's partnership).
+# Built once: they are the same for every case (the subqueries follow the case).
 _CLOSURES = closures_column(Case.partnership_id)
+_HISTORY = history_column(Case.id)
 
 
-def _load_for_update(user: User, case_id: int) -> tuple[Case, ClockSettings]:
-    """The case, locked, with its clocks and its partnership's clock settings.
+def _load_for_update(
+    user: User, case_id: int, event: str
+) -> tuple[Case, list[HistoryRow], ClockSettings]:
+    """The case, locked, with its clocks, its history and its partnership's clock settings.
 
-    Every event recomputes the clocks, so they and the closure days come in the same
-    statement; sign-offs and holds only when a guard asks for them: fewer round trips.
+    Every event recomputes the clocks from the whole history, so these come in the same
+    statement; so do the sign-offs and holds when the event's guard reads them (elsewhere
+    they load when first asked for): fewer round trips.
     """
     require_case_reader(user)
+    options = [
+        joinedload(Case.clocks),
+        joinedload(Case.sign_offs)
+        if event in workflow.READS_SIGN_OFFS
+        else lazyload(Case.sign_offs),
+        joinedload(Case.holds) if event in workflow.READS_HOLDS else lazyload(Case.holds),
+    ]
     row = (
         db.session.execute(
-            select(Case, _CLOSURES)
+            select(Case, _HISTORY, _CLOSURES)
             .where(Case.id == case_id, visible_cases_clause(user, london_today()))
-            .options(joinedload(Case.clocks), lazyload(Case.sign_offs), lazyload(Case.holds))
+            .options(*options)
             .with_for_update(of=Case)
             .execution_options(populate_existing=True)
         )
@@ -76,8 +87,12 @@ def _load_for_update(user: User, case_id: int) -> tuple[Case, ClockSettings]:
     )
     if row is None:
         raise NotFound("There is no case with that id.")
-    case, closures = row
-    return case, clock_settings(case.partnership_id, parse_closures(closures))
+    case, history, closures = row
+    return (
+        case,
+        parse_history(history),
+        clock_settings(case.partnership_id, parse_closures(closures)),
+    )
 
 
 def _earliest(case: Case) -> tuple[date, str]:
@@ -128,7 +143,7 @@ def _fire(
     today: date,
     also: AlsoInTransaction | None,
 ) -> Case:
-    case, settings = _load_for_update(user, case_id)
+    case, history, settings = _load_for_update(user, case_id, event)
     partner, given_by = raw.get("partner"), raw.get("given_by")
     require_may_fire(user, event, partner, given_by)
 
@@ -154,7 +169,6 @@ def _fire(
     if reason:
         raise Refused(reason)
 
-    history = event_history(case.id)
     from_state = case.state
     case.updated_at = utcnow()  # bumps the version even for facts-only events
     workflow.trigger(case, event, facts)

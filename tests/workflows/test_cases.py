@@ -621,3 +621,41 @@ def test_triggering_does_not_add_the_case_to_the_shared_machine() -> None:
     assert list(machine.models) == models_before
     for name in ("notify", "trigger", "may_notify", "is_referred"):
         assert not hasattr(case, name)
+
+
+# --- what the guards read beyond the case's own fields ---------------------------------------
+
+
+class ReadRecordingCase(FakeCase):
+    """A FakeCase that notes when the guards read its sign-offs or its holds."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        object.__setattr__(self, "reads", set())
+
+    def __getattribute__(self, name: str):  # noqa: ANN204
+        if name in ("signed_off_partners", "hold_open"):
+            object.__getattribute__(self, "reads").add(name)
+        return object.__getattribute__(self, name)
+
+
+def test_storage_is_told_which_events_read_the_sign_offs_and_the_holds() -> None:
+    """Storage loads sign-offs and holds with the case only for the events in READS_SIGN_OFFS
+    and READS_HOLDS; a guard reading them for another event would cost a round trip."""
+    readers: dict[str, set[str]] = {"signed_off_partners": set(), "hold_open": set()}
+    for state in workflow.STATES:
+        for event in events_from(state):
+            for case in (ReadRecordingCase(state=state), _ready_recording(state)):
+                for facts in ({}, {"partner": "police"}):
+                    refusal(case, event, facts, date(2023, 8, 1))
+                for name in case.reads:
+                    readers[name].add(event)
+    assert readers["signed_off_partners"] == workflow.READS_SIGN_OFFS
+    # lift_hold also reads the open hold itself, to check the date it is lifted on.
+    assert readers["hold_open"] <= workflow.READS_HOLDS
+    assert workflow.READS_HOLDS == {"place_hold", "lift_hold"}
+
+
+def _ready_recording(state: str) -> ReadRecordingCase:
+    ready = ready_case(state)
+    return ReadRecordingCase(**{name: getattr(ready, name) for name in ready.__dataclass_fields__})
