@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from xml.sax.saxutils import escape as xml_escape
 
 import docx
 from docx.opc.pkgwriter import PackageWriter
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu
 from markupsafe import Markup, escape
 
 
@@ -66,7 +69,13 @@ def long_date(day: date | None) -> str:
 # python-docx's name lookup, which scans every style on every call. `_template` checks them.
 TITLE_STYLE, CAPTION_STYLE, TABLE_STYLE = "Title", "Caption", "TableGrid"
 HEADING_STYLES = {1: "Heading1", 2: "Heading2", 3: "Heading3"}
-STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+# Parts of python-docx's template a submission document has no use for (see `_template`).
+UNUSED_PARTS = {
+    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXml",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/webSettings",
+}
+THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
 
 
 @functools.cache
@@ -76,9 +85,11 @@ def _template() -> bytes:
     Why: its styles part is 440 kB, most of it 98 table styles a submission document never
     uses, and it carries a second 440 kB copy of the styles for Word 2010 (the optional
     stylesWithEffects part). Parsing, writing and compressing those took half the time of a
-    document. Only those table styles and that copy go: Table Grid, the defaults and every
-    other style stay, so the document looks the same. Each document is opened fresh from
-    these bytes, so no two share any state.
+    document. Those table styles and that copy go, as do the parts only Word's interface
+    reads: the latent styles (which built-in styles the style gallery offers), web settings,
+    a bibliography store (customXml) and a thumbnail of an empty page. Table Grid, the
+    defaults, every other style, the theme, fonts and numbering stay, so the document looks
+    the same. Each document is opened fresh from these bytes, so no two share any state.
     """
     document = docx.Document()
     styles = document.styles.element
@@ -90,51 +101,102 @@ def _template() -> bytes:
     missing = {TITLE_STYLE, CAPTION_STYLE, TABLE_STYLE, *HEADING_STYLES.values()} - kept
     if missing:
         raise RuntimeError(f"python-docx's template has no styles {sorted(missing)}")
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
     for rId, relationship in list(document.part.rels.items()):
-        if relationship.reltype == STYLES_WITH_EFFECTS:
+        if relationship.reltype in UNUSED_PARTS:
             document.part.drop_rel(rId)
+    package = document.part.package
+    for rId, relationship in list(package.rels.items()):
+        if relationship.reltype == THUMBNAIL:
+            package.rels.pop(rId)
     raw = io.BytesIO()
     document.save(raw)
     return raw.getvalue()
 
 
-def _run(p, text: str, *, bold: bool = False) -> None:
-    """Add a run to the paragraph element `p`, as `Paragraph.add_run(text)` does."""
-    r = p.add_r()
-    if bold:  # only when true: python-docx writes <w:b w:val="0"/> for False
-        r.get_or_add_rPr().get_or_add_b()  # <w:b/>: bold on
-    if "\t" in text or "\n" in text or "\r" in text:
-        r.text = text  # python-docx turns these into w:tab and w:br, a character at a time
-    elif text:
-        r.add_t(text)  # the common case, in one step
+# The body is written as WordprocessingML text and parsed once: building it element by element
+# through python-docx cost a millisecond per table of a few rows, inside the submission's
+# locked transaction. The markup is what python-docx's own `add_paragraph`, `add_run` and
+# `add_table` write (a test reads the file back with python-docx).
+W_BODY = f"<w:body {nsdecls('w')}>{{}}</w:body>"
+# Word's own line breaks: a vertical tab is what Word pastes for a manual line break, a form
+# feed a page break; both are shown as a line break.
+LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f]")
+# Characters XML 1.0 cannot hold at all (other control characters, unpaired surrogates): they
+# carry no meaning in a return, and lxml refuses the whole document if one is left in.
+NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def _paragraph(document, text: str, style_id: str | None = None) -> None:
-    p = document.add_paragraph()._p
-    if style_id:
-        p.style = style_id
-    _run(p, text)
+def _run_xml(text: str, *, bold: bool = False) -> str:
+    """One run: tabs as w:tab and line breaks as w:br, as python-docx's `Run.text` writes them."""
+    pieces = ["<w:r><w:rPr><w:b/></w:rPr>" if bold else "<w:r>"]
+    for number, line in enumerate(LINE_BREAK.split(NOT_XML.sub("", text))):
+        if number:
+            pieces.append("<w:br/>")
+        for position, chunk in enumerate(line.split("\t")):
+            if position:
+                pieces.append("<w:tab/>")
+            if chunk:
+                pieces.append(f'<w:t xml:space="preserve">{xml_escape(chunk)}</w:t>')
+    pieces.append("</w:r>")
+    return "".join(pieces)
 
 
-def _repeat_as_header(tr) -> None:
-    """Mark a table row as a header row, repeated at the top of each page (w:tblHeader)."""
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr.get_or_add_trPr().append(header)
+def _paragraph_xml(text: str, style_id: str | None = None) -> str:
+    style = f'<w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>' if style_id else ""
+    return f"<w:p>{style}{_run_xml(text)}</w:p>"
 
 
-def _docx_table(document, header: tuple[str, ...] | None, rows) -> None:
+def _table_xml(header: tuple[str, ...] | None, rows, width: int) -> str:
+    """A table in Table Grid style, its columns sharing the page's width, as `add_table` does;
+    a header row is repeated at the top of each page (w:tblHeader) and is bold, as are the
+    labels of a label/value list."""
     lines = [header, *rows] if header else list(rows)
-    # All rows at once: python-docx builds them from one string, much faster than add_row.
-    table = document.add_table(rows=len(lines), cols=len(header) if header else 2)
-    table._tbl.tblStyle_val = TABLE_STYLE
-    for number, (tr, values) in enumerate(zip(table._tbl.tr_lst, lines, strict=True)):
-        if header and number == 0:
-            _repeat_as_header(tr)
-        for column, (tc, text) in enumerate(zip(tr.tc_lst, values, strict=True)):
-            # Header cells, and the labels of a label/value list, in bold.
-            bold = number == 0 if header else column == 0
-            _run(tc.p_lst[0], text, bold=bold)
+    columns = len(header) if header else 2
+    column = Emu(width // columns).twips
+    cell = f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr><w:p>{{}}</w:p></w:tc>'
+    pieces = [
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="{TABLE_STYLE}"/><w:tblW w:type="auto" w:w="0"/>'
+        '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
+        'w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>',
+        f'<w:gridCol w:w="{column}"/>' * columns,
+        "</w:tblGrid>",
+    ]
+    for number, values in enumerate(lines):
+        is_header = bool(header) and number == 0
+        pieces.append(
+            '<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>' if is_header else "<w:tr>"
+        )
+        for position, text in enumerate(values):
+            bold = is_header if header else position == 0
+            pieces.append(cell.format(_run_xml(text, bold=bold)))
+        pieces.append("</w:tr>")
+    pieces.append("</w:tbl>")
+    return "".join(pieces)
+
+
+def _body_xml(content: Content, width: int) -> str:
+    pieces = [
+        _paragraph_xml(content.title, TITLE_STYLE),
+        _paragraph_xml(
+            f"{content.partnership}. Submitted to the Panel on {long_date(content.submitted_on)}."
+        ),
+    ]
+    for block in content.blocks:
+        if isinstance(block, Heading):
+            pieces.append(_paragraph_xml(block.text, HEADING_STYLES[block.level]))
+        elif isinstance(block, Text):
+            pieces.extend(
+                _paragraph_xml(line) for line in block.text.splitlines() or [""] if line.strip()
+            )
+        elif isinstance(block, Pairs):
+            pieces.append(_table_xml(None, block.rows, width))
+        else:
+            pieces.append(_paragraph_xml(block.caption, CAPTION_STYLE))
+            pieces.append(_table_xml(block.header, block.rows, width))
+    return W_BODY.format("".join(pieces))
 
 
 def render_docx(content: Content) -> bytes:
@@ -150,23 +212,11 @@ def render_docx(content: Content) -> bytes:
     properties.comments = f"Submission {content.number}"
     properties.revision = content.number
     properties.created = properties.modified = moment
-    _paragraph(document, content.title, TITLE_STYLE)
-    _paragraph(
-        document,
-        f"{content.partnership}. Submitted to the Panel on {long_date(content.submitted_on)}.",
-    )
-    for block in content.blocks:
-        if isinstance(block, Heading):
-            _paragraph(document, block.text, HEADING_STYLES[block.level])
-        elif isinstance(block, Text):
-            for line in block.text.splitlines() or [""]:
-                if line.strip():
-                    _paragraph(document, line)
-        elif isinstance(block, Pairs):
-            _docx_table(document, None, block.rows)
-        else:
-            _paragraph(document, block.caption, CAPTION_STYLE)
-            _docx_table(document, block.header, block.rows)
+    section = document.sections[0]
+    width = section.page_width - section.left_margin - section.right_margin
+    end_of_body = document.element.body.sectPr  # the page settings stay last
+    for element in parse_xml(_body_xml(content, width)):
+        end_of_body.addprevious(element)
     return _dated_zip(document, (moment.year, moment.month, moment.day, 0, 0, 0))
 
 

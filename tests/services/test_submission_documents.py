@@ -297,6 +297,26 @@ def test_the_word_file_has_the_styles_and_formatting_the_panel_reads():
     assert document.core_properties.created == datetime(2023, 3, 20, tzinfo=UTC)
 
 
+def test_text_pasted_from_word_with_control_characters_still_makes_the_word_file():
+    """Word pastes a manual line break as a vertical tab and a page break as a form feed, and
+    lxml refuses any control character: the submission must not fail on an agency's answer."""
+    content = Content(
+        title="Rapid review: NB-1",
+        partnership="Northbridge",
+        submitted_on=date(2023, 3, 20),
+        number=1,
+        blocks=(
+            Heading("Police\x01 & partners", 2),
+            Pairs((("What happened", "Seen at home\x0bby PC Ash\x0cNext day\x00 <visit>"),)),
+            Text("Tabs\tstay"),
+        ),
+    )
+    document = docx.Document(io.BytesIO(render_docx(content)))
+    assert [p.text for p in document.paragraphs][2:] == ["Police & partners", "Tabs\tstay"]
+    (cells,) = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert cells == ["What happened", "Seen at home\nby PC Ash\nNext day <visit>"]
+
+
 def test_who_reads_the_compiled_returns(
     business_manager, partnership, leads, scrutineer, admin_user
 ):

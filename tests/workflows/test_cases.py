@@ -651,9 +651,7 @@ def test_storage_is_told_which_events_read_the_sign_offs_and_the_holds() -> None
                 for name in case.reads:
                     readers[name].add(event)
     assert readers["signed_off_partners"] == workflow.READS_SIGN_OFFS
-    # lift_hold also reads the open hold itself, to check the date it is lifted on.
-    assert readers["hold_open"] <= workflow.READS_HOLDS
-    assert workflow.READS_HOLDS == {"place_hold", "lift_hold"}
+    assert readers["hold_open"] == workflow.READS_HOLDS
 
 
 def _ready_recording(state: str) -> ReadRecordingCase:
