@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from casework.services.alerts import unread_alert_count
 from casework.services.auth import load_user
+from casework.services.errors import Invalid
 
 IDLE_LIMIT = timedelta(minutes=30)
 # Reachable without signing in.
@@ -22,6 +23,10 @@ PUBLIC_ENDPOINTS = frozenset(
     {"auth.sign_in_page", "auth.invitation", "health.healthz", "static", "auth.signed_out"}
 )
 TIMED_OUT = "You were signed out because you were inactive for 30 minutes."
+NUL_REFUSED = (
+    "What you sent contains a NUL character, which cannot be saved. Nothing was saved: "
+    "remove it and try again."
+)
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -56,6 +61,12 @@ def _is_public() -> bool:
 
 def _start_request():
     g.csp_nonce = secrets.token_urlsafe(16)
+    if request.method != "GET" and _sent_a_nul():
+        # PostgreSQL cannot store it in text at all: refused here, before anything is saved,
+        # rather than failing with a server error halfway through a service.
+        if request.blueprint == "api":
+            raise Invalid(NUL_REFUSED, {"body": "Remove the NUL character (\\u0000)"})
+        abort(400, description=NUL_REFUSED)
     if request.blueprint == "api":
         return None
     if current_user.is_authenticated:
@@ -80,6 +91,23 @@ def _start_request():
     if request.method != "GET":
         flash("Sign in again to continue. What you sent was not saved.", "timeout")
     return redirect(url_for("auth.sign_in_page", next=_next_target()))
+
+
+def _sent_a_nul() -> bool:
+    """Whether a posted form value or any text in a JSON body holds a NUL character."""
+    if any("\x00" in value for values in request.form.listvalues() for value in values):
+        return True
+    return request.is_json and _holds_nul(request.get_json(silent=True))
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _next_target() -> str | None:

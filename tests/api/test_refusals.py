@@ -142,6 +142,24 @@ def test_bad_input_is_422_naming_the_field_and_changes_nothing(
     assert snapshot(manager_api, case_id)["history"] == before["history"]
 
 
+def test_a_nul_character_anywhere_in_the_body_is_422_and_changes_nothing(manager_api, case_id):
+    """PostgreSQL cannot store a NUL in text: it used to fail there as a 500, half done."""
+    before = snapshot(manager_api, case_id)
+    for body in (
+        {"event": "decline_notification", "on": "2023-03-06", "rationale": "No\x00 harm"},
+        {"event": "appoint_reviewer", "on": "2023-03-06", "reviewer": {"name": "A\x00"}},
+        {"event\x00": "notify", "on": "2023-03-06"},
+    ):
+        response = manager_api.post(f"/cases/{case_id}/events", body)
+        assert response.status_code == 422, response.json
+        assert "NUL character" in response.json["error"]["message"]
+    assert snapshot(manager_api, case_id)["history"] == before["history"]
+    opened = {"nature": "death", "incident_on": "2023-02-27", "la_aware_on": "2023-03-01"}
+    response = manager_api.post("/cases", {**opened, "summary": "x\x00y"})
+    assert response.status_code == 422 and "body" in response.json["error"]["fields"]
+    assert manager_api.get("/cases").json["total"] == 1
+
+
 def test_a_body_that_is_not_a_json_object_is_422(manager_api, case_id):
     response = manager_api.client.post(
         f"/api/v1/cases/{case_id}/events",

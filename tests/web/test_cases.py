@@ -203,6 +203,23 @@ def test_opening_a_case_through_the_form(web, business_manager):
     assert f"Case {case.reference} is open." in page
 
 
+def test_a_nul_character_in_a_form_is_refused_and_nothing_is_saved(web, business_manager):
+    """PostgreSQL cannot store a NUL in text: it used to fail as a server error there."""
+    client = web(business_manager)
+    response = client.post(
+        "/cases/new",
+        {
+            "nature": "death",
+            "incident_on": ["27", "2", "2023"],
+            "la_aware_on": ["1", "3", "2023"],
+            "summary": "Referred\x00 by the hospital.",
+        },
+    )
+    assert response.status_code == 400
+    assert "contains a NUL character, which cannot be saved" in text_of(response)
+    assert _db.session.scalar(select(Case.id)) is None
+
+
 def test_an_impossible_date_is_an_error_linked_to_its_day_box(web, business_manager):
     client = web(business_manager)
     response = client.post(
