@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.extensions import db
@@ -55,6 +55,9 @@ CONFLICT_MESSAGE = (
 # Built once: they are the same for every case (the subqueries follow the case).
 _CLOSURES = closures_column(Case.partnership_id)
 _HISTORY = history_column(Case.id)
+_Seen = aliased(Case)
+# The case's version as the statement's snapshot saw it: see `_load_for_update`.
+_VERSION_SEEN = select(_Seen.version_id).where(_Seen.id == Case.id).scalar_subquery()
 
 
 def _load_for_update(
@@ -65,6 +68,13 @@ def _load_for_update(
     Every event recomputes the clocks from the whole history, so these come in the same
     statement; so do the sign-offs and holds when the event's guard reads them (elsewhere
     they load when first asked for): fewer round trips.
+
+    On PostgreSQL a `SELECT ... FOR UPDATE` that waited for another event's lock returns the
+    case as that event left it, but reads everything else in the statement (history, clocks,
+    sign-offs) as it was before: the other event's rows would be missing, and the clocks
+    recomputed without them. Every event changes the case's version, so when the version the
+    statement's snapshot saw differs from the locked one, the case is loaded again: the lock
+    is ours by then, and the new statement sees what the other event committed.
     """
     require_case_reader(user)
     options = [
@@ -74,25 +84,25 @@ def _load_for_update(
         else lazyload(Case.sign_offs),
         joinedload(Case.holds) if event in workflow.READS_HOLDS else lazyload(Case.holds),
     ]
-    row = (
-        db.session.execute(
-            select(Case, _HISTORY, _CLOSURES)
-            .where(Case.id == case_id, visible_cases_clause(user, london_today()))
-            .options(*options)
-            .with_for_update(of=Case)
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .one_or_none()
+    statement = (
+        select(Case, _HISTORY, _CLOSURES, _VERSION_SEEN)
+        .where(Case.id == case_id, visible_cases_clause(user, london_today()))
+        .options(*options)
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
     )
-    if row is None:
-        raise NotFound("There is no case with that id.")
-    case, history, closures = row
-    return (
-        case,
-        parse_history(history),
-        clock_settings(case.partnership_id, parse_closures(closures)),
-    )
+    for _attempt in range(2):
+        row = db.session.execute(statement).unique().one_or_none()
+        if row is None:
+            raise NotFound("There is no case with that id.")
+        case, history, closures, version_seen = row
+        if version_seen == case.version_id:
+            return (
+                case,
+                parse_history(history),
+                clock_settings(case.partnership_id, parse_closures(closures)),
+            )
+    raise Conflict(CONFLICT_MESSAGE)  # cannot happen while the lock is held; kept safe
 
 
 def _earliest(case: Case) -> tuple[date, str]:

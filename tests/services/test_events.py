@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from casework.extensions import db as _db
-from casework.models import Case, CaseEvent, CaseRead, Clock, SignOff
+from casework.models import Case, CaseEvent, CaseRead, Clock, SignOff, User
 from casework.services import events as events_service
 from casework.services.cases import get_case, list_cases
 from casework.services.clocks import clocks_due
-from casework.services.errors import Conflict, NotFound, NotPermitted, TransitionNotAllowed
+from casework.services.errors import (
+    Conflict,
+    NotFound,
+    NotPermitted,
+    Refused,
+    TransitionNotAllowed,
+)
 from casework.services.events import fire_event
 from tests.factories import make_case, make_user
 
@@ -111,6 +118,118 @@ def test_concurrent_sign_offs_never_lose_one(app, business_manager, leads):
         select(func.count()).where(CaseEvent.case_id == case.id, CaseEvent.event == "sign_off")
     )
     assert stored == recorded == succeeded
+
+
+def _blocked_on_a_lock(backend: str, app) -> None:
+    """Wait until another session waits for a row lock (PostgreSQL), or a moment (SQLite)."""
+    if backend != "postgresql":
+        time.sleep(0.5)
+        return
+    with app.app_context():
+        for _ in range(100):
+            waiting = _db.session.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            )
+            _db.session.rollback()
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second event never waited for the lock")
+
+
+def _second_waits_for_first(app, backend, first, second) -> dict[str, object]:
+    """Fire `first` and hold its transaction open, with the case locked, until `second` has
+    started and waits for it; then let `first` commit. Each is (name, user id, case id,
+    event, facts). Returns each one's outcome: the state after it, or the error it raised."""
+    holding, release = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def fire(name: str, user_id: int, case_id: int, event: str, facts: dict, also=None) -> None:
+        with app.app_context():
+            user = _db.session.get(User, user_id)
+            try:
+                outcomes[name] = fire_event(user, case_id, event, facts, also=also).state
+            except Exception as error:  # noqa: BLE001 (the test asserts which)
+                outcomes[name] = error
+            finally:
+                _db.session.remove()
+
+    def hold_until_released(case, entry) -> None:
+        _db.session.flush()  # the first event's rows are written; the case stays locked
+        holding.set()
+        release.wait(timeout=10)
+
+    one = threading.Thread(target=fire, args=first, kwargs={"also": hold_until_released})
+    one.start()
+    assert holding.wait(timeout=10)
+    two = threading.Thread(target=fire, args=second)
+    two.start()
+    _blocked_on_a_lock(backend, app)
+    release.set()
+    one.join(timeout=10)
+    two.join(timeout=10)
+    return outcomes
+
+
+def test_a_hold_placed_while_an_appointment_committed_counts_the_appointment(
+    app, backend, business_manager, leads
+):
+    """The hold waited for the appointment's lock: on PostgreSQL it must recompute the clocks
+    with the appointment in the history (a met clock is never paused); SQLite refuses it."""
+    from tests.factories import advance_case
+
+    case = make_case(business_manager)
+    advance_case(case.id, business_manager, leads, "commissioning")
+    reviewer = {"name": "A. Reviewer", "organisation": "Reviews Ltd"}
+    who = (business_manager.id, case.id)
+    outcomes = _second_waits_for_first(
+        app,
+        backend,
+        ("appoint", *who, "appoint_reviewer", {"on": "2023-04-04", "reviewer": reviewer}),
+        ("hold", *who, "place_hold", {"on": "2023-04-05", "reason": "inquest"}),
+    )
+    assert outcomes["appoint"] == "commissioning"
+    _db.session.expire_all()
+    rows = {c.kind: c for c in _db.session.get(Case, case.id).clocks}
+    assert rows["reviewer_appointment"].met_on == date(2023, 4, 4)
+    assert not rows["reviewer_appointment"].paused
+    if backend == "postgresql":
+        assert outcomes["hold"] == "commissioning"
+        assert rows["terms_of_reference"].paused
+    else:  # SQLite has no row lock: the version check refuses the second
+        assert isinstance(outcomes["hold"], Conflict)
+
+
+def test_a_sign_off_recorded_for_a_partner_who_just_signed_is_refused(
+    app, backend, business_manager, leads
+):
+    """The manager records the police's sign-off while the police lead signs online: the
+    second sees the first (409, not a duplicate row and a server error)."""
+    case = make_case(business_manager)
+    fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
+    decision = {"on": "2023-03-14", "decision": "lcspr", "rationale": "r"}
+    fire_event(business_manager, case.id, "record_decision", decision)
+    outcomes = _second_waits_for_first(
+        app,
+        backend,
+        ("lead", leads["police"].id, case.id, "sign_off", {"on": "2023-03-15"}),
+        (
+            "manager",
+            business_manager.id,
+            case.id,
+            "sign_off",
+            {"on": "2023-03-15", "partner": "police", "given_by": "DI Ash"},
+        ),
+    )
+    assert outcomes["lead"] == "rapid_review"
+    if backend == "postgresql":
+        assert isinstance(outcomes["manager"], Refused), outcomes
+        assert "already signed off" in str(outcomes["manager"])
+    else:
+        assert isinstance(outcomes["manager"], Conflict), outcomes
+    _db.session.expire_all()
+    signed = _db.session.scalars(select(SignOff.partner).where(SignOff.case_id == case.id))
+    assert list(signed) == ["police"]
 
 
 def test_reading_a_case_leaves_an_audit_record(business_manager, scrutineer):
