@@ -13,9 +13,9 @@ from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from casework.request_checks import NUL_REFUSED, sent_a_nul
 from casework.services.alerts import unread_alert_count
 from casework.services.auth import load_user
-from casework.services.errors import Invalid
 
 IDLE_LIMIT = timedelta(minutes=30)
 # Reachable without signing in.
@@ -23,10 +23,6 @@ PUBLIC_ENDPOINTS = frozenset(
     {"auth.sign_in_page", "auth.invitation", "health.healthz", "static", "auth.signed_out"}
 )
 TIMED_OUT = "You were signed out because you were inactive for 30 minutes."
-NUL_REFUSED = (
-    "What you sent contains a NUL character, which cannot be saved. Nothing was saved: "
-    "remove it and try again."
-)
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -61,14 +57,12 @@ def _is_public() -> bool:
 
 def _start_request():
     g.csp_nonce = secrets.token_urlsafe(16)
-    if request.method != "GET" and _sent_a_nul():
-        # PostgreSQL cannot store it in text at all: refused here, before anything is saved,
-        # rather than failing with a server error halfway through a service.
-        if request.blueprint == "api":
-            raise Invalid(NUL_REFUSED, {"body": "Remove the NUL character (\\u0000)"})
-        abort(400, description=NUL_REFUSED)
     if request.blueprint == "api":
-        return None
+        return None  # the API refuses a NUL itself, once the token is checked
+    if sent_a_nul():
+        # PostgreSQL cannot store or compare it in text at all: refused here, before anything
+        # is read or saved, rather than failing with a server error halfway through a service.
+        abort(400, description=NUL_REFUSED)
     if current_user.is_authenticated:
         seen = session.get("last_seen")
         moment = now()
@@ -91,23 +85,6 @@ def _start_request():
     if request.method != "GET":
         flash("Sign in again to continue. What you sent was not saved.", "timeout")
     return redirect(url_for("auth.sign_in_page", next=_next_target()))
-
-
-def _sent_a_nul() -> bool:
-    """Whether a posted form value or any text in a JSON body holds a NUL character."""
-    if any("\x00" in value for values in request.form.listvalues() for value in values):
-        return True
-    return request.is_json and _holds_nul(request.get_json(silent=True))
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def _next_target() -> str | None:

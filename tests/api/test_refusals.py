@@ -158,6 +158,12 @@ def test_a_nul_character_anywhere_in_the_body_is_422_and_changes_nothing(manager
     response = manager_api.post("/cases", {**opened, "summary": "x\x00y"})
     assert response.status_code == 422 and "body" in response.json["error"]["fields"]
     assert manager_api.get("/cases").json["total"] == 1
+    searched = manager_api.client.get(
+        "/api/v1/cases?state=referred%00", headers=manager_api.headers
+    )
+    assert searched.status_code == 422
+    unsigned = manager_api.client.post(f"/api/v1/cases/{case_id}/events", json=body)
+    assert unsigned.status_code == 401  # who is asking comes first
 
 
 def test_a_body_that_is_not_a_json_object_is_422(manager_api, case_id):
