@@ -165,6 +165,8 @@ def _table_xml(header: tuple[str, ...] | None, rows, width: int) -> str:
         "</w:tblGrid>",
     ]
     for number, values in enumerate(lines):
+        if len(values) != columns:
+            raise ValueError(f"Row {number} of a table has {len(values)} cells, not {columns}")
         is_header = bool(header) and number == 0
         pieces.append(
             '<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>' if is_header else "<w:tr>"
@@ -205,9 +207,9 @@ def render_docx(content: Content) -> bytes:
     on = content.submitted_on
     moment = datetime(on.year, on.month, on.day, tzinfo=UTC)
     properties = document.core_properties
-    properties.title = content.title
+    properties.title = NOT_XML.sub("", content.title)
     properties.subject = "Rapid review submitted to the Child Safeguarding Practice Review Panel"
-    properties.author = content.partnership
+    properties.author = NOT_XML.sub("", content.partnership)
     properties.last_modified_by = "Casework"
     properties.comments = f"Submission {content.number}"
     properties.revision = content.number
