@@ -40,6 +40,7 @@ import argparse  # noqa: I001
 import json
 import multiprocessing
 import os
+import queue as queue_module
 import random
 import statistics
 import tempfile
@@ -1070,6 +1071,7 @@ def _events(
 # The web application is served by 2 gunicorn workers (see benchmarks/web.py), so at most two
 # events are fired at once on this 2-core machine.
 WORKERS = 2
+WORKER_TIMEOUT_SECONDS = 600
 
 
 @dataclass
@@ -1110,15 +1112,25 @@ def _events_from_workers(
     ]
     for process in processes:
         process.start()
-    outcomes = [results.get() for _ in processes]
+    outcomes = []
+    for _ in processes:
+        try:  # a process killed outright (out of memory, a signal) never reports
+            outcomes.append(results.get(timeout=WORKER_TIMEOUT_SECONDS))
+        except queue_module.Empty:
+            failed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            outcomes.append((0.0, 0.0, Counter({f"worker silent, exit codes {failed}": 1})))
     for process in processes:
-        process.join()
-    began = min(outcome[0] for outcome in outcomes)
-    ended = max(outcome[1] for outcome in outcomes)
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+    timed = [outcome for outcome in outcomes if outcome[1]] or [(0.0, float("inf"), None)]
+    began = min(outcome[0] for outcome in timed)
+    ended = max(outcome[1] for outcome in timed)
     errors: Counter[str] = Counter()
     for outcome in outcomes:
         errors.update(outcome[2])
-    together = Together(len(queue), ended - began)
+    # Only the events that went through count towards the rate.
+    together = Together(len(queue) - sum(errors.values()), ended - began)
     print(
         f"\nEvents from {WORKERS} processes at once: {len(queue):,} events on {args.fresh:,} "
         f"other fresh cases, shared out by case, in {together.seconds:.1f}s: "
