@@ -67,7 +67,10 @@ def _load_for_update(
 
     Every event recomputes the clocks from the whole history, so these come in the same
     statement; so do the sign-offs and holds when the event's guard reads them (elsewhere
-    they load when first asked for): fewer round trips.
+    they load when first asked for): fewer round trips. Joining two collections returns a row
+    per clock and sign-off (about 4 clocks and up to 9 sign-offs late in a case), each with
+    the history: still cheaper than a round trip of its own (measured: selectinload for the
+    sign-offs was 8% slower over the benchmark's events).
 
     On PostgreSQL a `SELECT ... FOR UPDATE` that waited for another event's lock returns the
     case as that event left it, but reads everything else in the statement (history, clocks,
