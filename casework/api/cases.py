@@ -5,7 +5,13 @@ from flask import g, jsonify, request
 from casework.api import api
 from casework.api.params import bool_param, check_params, date_param, int_param, json_body
 from casework.services.case_views import case_view
-from casework.services.cases import case_history, get_case, list_cases, open_case
+from casework.services.cases import (
+    case_history,
+    get_case,
+    open_case,
+    read_cases,
+    record_read,
+)
 from casework.services.events import fire_event
 from casework.services.partnerships import clock_settings
 from casework.services.today import london_today
@@ -28,15 +34,19 @@ def _detail(case, on, status=200):
 def create_case():
     check_params({"on"})
     on = date_param("on")  # read first: a bad date must refuse before anything is saved
-    return _detail(open_case(g.api_user, json_body()), on, 201)
+    case = open_case(g.api_user, json_body())
+    record_read(g.api_user, case, via="api")  # the answer shows the case's detail
+    return _detail(case, on, 201)
 
 
 @api.get("/cases")
 def cases_index():
     check_params({"state", "overdue", "on", "page", "per_page"})
     on = date_param("on") or london_today()
-    page = list_cases(
+    # Each item holds the case's detail (all but its history), so each is an audited read.
+    page = read_cases(
         g.api_user,
+        via="api_list",
         state=request.args.get("state") or None,
         overdue=bool_param("overdue"),
         on=on,
@@ -66,4 +76,5 @@ def case_fire_event(case_id: int):
     body = json_body()
     event = body.pop("event", None)
     case = fire_event(g.api_user, case_id, event if isinstance(event, str) else "", body)
+    record_read(g.api_user, case, via="api")  # the answer shows the case's detail
     return _detail(case, on)

@@ -258,4 +258,4 @@ class CaseRead(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
-    via: Mapped[str] = mapped_column(String(10))  # "api" or "web"
+    via: Mapped[str] = mapped_column(String(10))  # where: "api", "api_list", "web", ...

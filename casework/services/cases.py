@@ -139,6 +139,22 @@ def read_case(user: User, case_id: int, *, via: str) -> tuple[Case, ClockSetting
     return case, clock_settings(case.partnership_id, parse_closures(closures))
 
 
+def read_cases(user: User, *, via: str, **filters: Any) -> CasePage:
+    """`list_cases` for a list that shows each case's detail (the API's list): every case
+    returned is recorded as read, as `read_case` records one, and committed."""
+    page = list_cases(user, **filters)
+    db.session.add_all(CaseRead(case_id=case.id, user_id=user.id, via=via) for case in page.items)
+    db.session.commit()
+    return page
+
+
+def record_read(user: User, case: Case, *, via: str) -> None:
+    """Record that `user` was shown the detail of a case already loaded for them (as the
+    answer to an event they fired), and commit."""
+    db.session.add(CaseRead(case_id=case.id, user_id=user.id, via=via))
+    db.session.commit()
+
+
 def case_history(case: Case, *, with_actors: bool = True) -> list[CaseEvent]:
     """The case's events, oldest first; without their actors when only the events matter."""
     query = case.history.select().order_by(CaseEvent.id)

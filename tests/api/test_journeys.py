@@ -250,3 +250,36 @@ def test_a_hold_pauses_local_targets_only_and_lifting_it_moves_them_later(
     assert only(case, "publication")["due_on"] == "2023-09-14"  # statutory: never moves
     response = manager_api.fire(cid, "lift_hold", on="2023-04-17")
     assert response.status_code == 409
+
+
+def test_every_answer_that_shows_a_case_s_detail_is_an_audited_read(
+    manager_api, as_user, scrutineer
+):
+    """The list's items carry each case's detail (all but the history), and so does the answer
+    to opening a case or firing an event: each is recorded as a read, as the detail page is."""
+    from sqlalchemy import select
+
+    from casework.extensions import db
+    from casework.models import CaseRead
+
+    def reads() -> list[tuple[int, int, str]]:
+        rows = db.session.execute(select(CaseRead.case_id, CaseRead.user_id, CaseRead.via))
+        return sorted(tuple(row) for row in rows)
+
+    first = manager_api.open_case()["id"]
+    second = manager_api.open_case()["id"]
+    manager = manager_api.get(f"/cases/{first}").json  # a detail read, for comparison
+    assert manager_api.fire(second, "notify", on="2023-03-06").status_code == 200
+    manager_id = db.session.scalar(select(CaseRead.user_id).where(CaseRead.case_id == first))
+    assert reads() == sorted(
+        [(first, manager_id, "api"), (second, manager_id, "api")]  # opened: shown
+        + [(first, manager_id, "api"), (second, manager_id, "api")]  # read, and notified
+    )
+    assert manager["reference"]
+
+    listing = as_user(scrutineer).get("/cases").json
+    assert {item["id"] for item in listing["items"]} == {first, second}
+    listed = [r for r in reads() if r[1] == scrutineer.id]
+    assert listed == sorted(
+        [(first, scrutineer.id, "api_list"), (second, scrutineer.id, "api_list")]
+    )
