@@ -30,16 +30,26 @@ class FactErrors(Exception):
         self.fields = fields
 
 
+# The dates the engine takes at all. The calendar and the pages work well beyond, but a year
+# typed wrong (0001, 9999) was stored and then broke every page counting working days from it.
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
+OUT_OF_RANGE = "The date must be between 1990 and 2099"
+# What a short text fact can hold: the column it is stored in (references, names).
+SHORT_TEXT = 100
+NAME_TEXT = 200
+
+
 @dataclass(frozen=True)
 class Fact:
     kind: str  # "text", "choice", "date", "reviewer", "themes"
     required: bool = False
     choices: tuple[str, ...] = ()
     may_be_future: bool = False
+    max_length: int = MAX_TEXT  # for text
 
 
 EVENT_FACTS: dict[str, dict[str, Fact]] = {
-    "notify": {"sin_reference": Fact("text")},
+    "notify": {"sin_reference": Fact("text", max_length=SHORT_TEXT)},
     "decline_notification": {"rationale": Fact("text", required=True)},
     "reopen": {"reason": Fact("text", required=True)},
     "record_decision": {
@@ -48,7 +58,7 @@ EVENT_FACTS: dict[str, dict[str, Fact]] = {
     },
     "sign_off": {
         "partner": Fact("choice", choices=PARTNERS),
-        "given_by": Fact("text"),
+        "given_by": Fact("text", max_length=NAME_TEXT),
     },
     "submit_rapid_review": {},
     "withdraw": {"reason": Fact("text", required=True)},
@@ -66,7 +76,7 @@ EVENT_FACTS: dict[str, dict[str, Fact]] = {
     "publish": {
         "kind": Fact("choice", required=True, choices=PUBLICATION_KINDS),
         "reason": Fact("text"),
-        "pseudonym": Fact("text", required=True),
+        "pseudonym": Fact("text", required=True, max_length=SHORT_TEXT),
         "themes": Fact("themes"),
     },
     "national_review_published": {},
@@ -88,17 +98,20 @@ def parse_date(value: Any) -> date:
         # fromisoformat alone also takes week dates ("2023-W09-3") and other forms.
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"'{value}' is not a real date in the form YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(OUT_OF_RANGE)
+    return day
 
 
 def _clean_one(name: str, fact: Fact, value: Any, today: date) -> Any:
     if fact.kind == "text":
         if not isinstance(value, str) or not value.strip():
             raise ValueError("Enter some text")
-        if len(value) > MAX_TEXT:
-            raise ValueError(f"Use {MAX_TEXT:,} characters or fewer")
+        if len(value.strip()) > fact.max_length:
+            raise ValueError(f"Use {fact.max_length:,} characters or fewer")
         return value.strip()
     if fact.kind == "choice":
         if value not in fact.choices:
@@ -112,7 +125,8 @@ def _clean_one(name: str, fact: Fact, value: Any, today: date) -> Any:
     if fact.kind == "reviewer":
         if not isinstance(value, dict) or set(value) != {"name", "organisation"}:
             raise ValueError("Give the reviewer as an object with 'name' and 'organisation'")
-        return {k: _clean_one(k, Fact("text"), value[k], today) for k in ("name", "organisation")}
+        name = Fact("text", max_length=NAME_TEXT)
+        return {k: _clean_one(k, name, value[k], today) for k in ("name", "organisation")}
     if fact.kind == "themes":
         if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
             raise ValueError("Give the themes as a list of names")

@@ -183,7 +183,12 @@ def _fields(user, event: str) -> dict[str, Any]:
             # Publishing only the improvements needs a reason (checked before "optional").
             first = [_publish_reason] if (event, name) == ("publish", "reason") else []
             fields[name] = text_field(
-                text.label, missing=text.missing, short=text.short, hint=text.hint, first=first
+                text.label,
+                missing=text.missing,
+                short=text.short,
+                hint=text.hint,
+                first=first,
+                max_length=fact.max_length,
             )
         elif fact.kind == "choice":
             label, missing = CHOICE_LABELS[name]

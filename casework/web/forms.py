@@ -15,7 +15,7 @@ from wtforms.fields import DateField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
-from workflows.facts import MAX_TEXT
+from workflows.facts import FIRST_DAY, LAST_DAY, MAX_TEXT
 
 
 class GovDateField(DateField):
@@ -46,9 +46,12 @@ class GovDateField(DateField):
         if len(parts[2]) != 4:
             raise ValueError(f"{capital(self.noun)} must have a year with 4 numbers")
         try:
-            self.data = datetime.strptime(" ".join(parts), "%d %m %Y").date()
+            day = datetime.strptime(" ".join(parts), "%d %m %Y").date()
         except ValueError:
             raise ValueError(f"{capital(self.noun)} must be a real date") from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(f"{capital(self.noun)} must be between 1990 and 2099")
+        self.data = day
 
     def pre_validate(self, form) -> None:
         if self.required and self.data is None and not self.errors:
@@ -82,11 +85,21 @@ def legend(label: str) -> dict[str, Any]:
     return {"fieldset": {"legend": {"text": label, "classes": "govuk-fieldset__legend--s"}}}
 
 
-def text_field(label: str, *, missing: str | None, short: bool, hint: str | None = None, first=()):
+def text_field(
+    label: str,
+    *,
+    missing: str | None,
+    short: bool,
+    hint: str | None = None,
+    first=(),
+    max_length: int | None = None,
+):
+    """A text input (`short`, up to 200 characters unless `max_length` says) or a text area."""
     checks = [*first, DataRequired(missing) if missing else Optional()]
     label_params = {"label": {"text": label, "classes": "govuk-label--s"}}
     if short:
-        limit = Length(max=200, message="Use 200 characters or fewer")
+        most = min(max_length or 200, 200)
+        limit = Length(max=most, message=f"Use {most} characters or fewer")
         return StringField(
             label,
             validators=[*checks, limit],

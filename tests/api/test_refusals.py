@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from casework.services.today import london_today
 from tests.factories import advance_case, grant_access, make_user
+
+NEXT_YEAR = (date.today() + timedelta(days=400)).isoformat()  # in the future, in range
 
 
 def snapshot(api, case_id: int) -> dict:
@@ -123,7 +125,23 @@ def test_admins_see_no_case_content(as_user, admin_user, case_id):
         ({"event": "notify", "on": "2023-02-30"}, "on", "not a real date"),
         ({"event": "notify", "on": "6 March 2023"}, "on", "not a real date"),
         ({"event": "notify", "on": 20230306}, "on", "Enter a date"),
-        ({"event": "notify", "on": "2999-01-01"}, "on", "future"),
+        ({"event": "notify", "on": NEXT_YEAR}, "on", "future"),
+        ({"event": "notify", "on": "2100-01-01"}, "on", "between 1990 and 2099"),
+        ({"event": "notify", "on": "0001-01-01"}, "on", "between 1990 and 2099"),
+        (
+            {"event": "notify", "on": "2023-03-06", "sin_reference": "S" * 101},
+            "sin_reference",
+            "100",
+        ),
+        (
+            {
+                "event": "appoint_reviewer",
+                "on": "2023-03-06",
+                "reviewer": {"name": "N" * 201, "organisation": "Reviews Ltd"},
+            },
+            "reviewer",
+            "200 characters",
+        ),
         ({"event": "notify", "on": "2023-02-28"}, "on", "before the date the local authority"),
         ({"event": "notify", "on": "2023-03-06", "colour": "red"}, "colour", "not a fact"),
         ({"event": "decline_notification", "on": "2023-03-06"}, "rationale", "required"),
@@ -226,7 +244,8 @@ def test_publish_too_soon_after_the_advance_copy_is_409(
     [
         ({"nature": "accident"}, "nature"),
         ({"incident_on": "2023-13-01"}, "incident_on"),
-        ({"la_aware_on": "2999-01-01"}, "la_aware_on"),
+        ({"la_aware_on": NEXT_YEAR}, "la_aware_on"),
+        ({"incident_on": "1989-12-31"}, "incident_on"),
         ({"incident_on": "2023-03-05", "la_aware_on": "2023-03-01"}, "la_aware_on"),
         ({"child_name": "not allowed"}, "child_name"),
     ],

@@ -371,6 +371,20 @@ def test_the_check_page_posts_back_exactly_what_was_answered(web, business_manag
 
 
 @pytest.mark.parametrize(
+    "typed", [["6", "3", "1989"], ["6", "3", "2100"]], ids=["before 1990", "after 2099"]
+)
+def test_a_year_out_of_range_is_an_error_beside_the_date(web, business_manager, typed):
+    """A year typed wrong was stored, and then broke every page counting days from it."""
+    case = make_case(business_manager)
+    response = web(business_manager).post(url(case.id, "notify"), {"on": typed})
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert "govuk-error-summary" in page
+    assert page.count("The date must be between 1990 and 2099") == 2  # summary and field
+    assert state_of(case.id) == "referred"
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {"on": ["a", "b", "c"]},
@@ -384,10 +398,15 @@ def test_the_check_page_posts_back_exactly_what_was_answered(web, business_manag
         {"on": ["6", "3", "2023"], "partner": "martians", "given_by": "Someone"},
         {"on": ["6", "3", "2023"], "themes": ["bogus"], "kind": "full", "pseudonym": "Q"},
         {"on": ["6", "3", "2099"], "confirm": "yes"},
+        {"on": ["6", "3", "0001"]},
+        {"on": ["6", "3", "2023"], "sin_reference": "x" * 150},
+        {"on": ["6", "3", "2023"], "partner": "police", "given_by": "x" * 300},
+        {"on": ["6", "3", "2023"], "kind": "full", "pseudonym": "P" * 150},
     ],
 )
 @pytest.mark.parametrize("event", ["notify", "record_decision", "sign_off", "publish"])
 def test_no_bad_input_gives_a_server_error(web, business_manager, event, data):
+    """Nor stores something a column cannot hold: PostgreSQL refused those as a 500."""
     browser = web(business_manager)
     case = make_case(business_manager)
     before = history_length(case.id)
