@@ -4,7 +4,7 @@ from flask import g, request
 
 from casework.api import api
 from casework.api.errors import error_response
-from casework.request_checks import NUL_REFUSED, sent_a_nul
+from casework.request_checks import refusal
 from casework.services.errors import Invalid
 from casework.services.users import user_for_token
 
@@ -26,8 +26,9 @@ def authenticate():
 
 
 @api.before_request
-def refuse_a_nul():
-    """After the token check (401 comes first): PostgreSQL cannot store or compare a NUL in
-    text, so a request holding one is refused before anything is read or saved."""
-    if request.endpoint not in PUBLIC_ENDPOINTS and sent_a_nul():
-        raise Invalid(NUL_REFUSED, {"body": "Remove the NUL character (\\u0000)"})
+def refuse_bad_text():
+    """After the token check (401 comes first): text no database can store, or a body too
+    deep to read, is refused before anything is read or saved."""
+    why = None if request.endpoint in PUBLIC_ENDPOINTS else refusal()
+    if why:
+        raise Invalid(why, {"body": why})

@@ -10,6 +10,8 @@ from flask import request
 from casework.services.errors import Invalid
 from workflows.facts import parse_date
 
+MAX_INT_PARAM = 1_000_000
+
 
 def json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
@@ -32,8 +34,10 @@ def int_param(name: str, default: int) -> int:
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit():
-        raise Invalid(f"Bad '{name}'.", {name: "Give a whole number"})
+    # isdigit alone also takes "²" and other digits int() refuses; a page past a million
+    # would overflow the database's offset.
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_INT_PARAM:
+        raise Invalid(f"Bad '{name}'.", {name: f"Give a whole number up to {MAX_INT_PARAM:,}"})
     return int(value)
 
 

@@ -100,19 +100,20 @@ class ChangePage:
         return max(1, -(-self.total // self.per_page))
 
 
+MAX_PAGE = 100_000
 SUBJECT_NAMES = {"settings": "Partnership settings", "closure days": "Closure days"}
 
 
 def _subject_id(subject: str, kind: str) -> int | None:
     """12 for ("user 12", "user"), else None."""
     prefix, _, number = subject.partition(" ")
-    return int(number) if prefix == kind and number.isdigit() else None
+    return int(number) if prefix == kind and number.isascii() and number.isdigit() else None
 
 
 def list_changes(actor: User, page: int = 1, per_page: int = 50) -> ChangePage:
     """The partnership's administration history, newest first (admins only)."""
     require_admin(actor)
-    if page < 1:
+    if not 1 <= page <= MAX_PAGE:  # far past the last page: the offset would overflow
         raise NotFound("There is no such page.")
     where = AdminChange.partnership_id == actor.partnership_id
     total = db.session.scalar(select(func.count(AdminChange.id)).where(where)) or 0

@@ -174,9 +174,11 @@ def _clean_role(
             )
     elif role == "agency_contributor":
         try:
-            agency = db.session.get(Agency, int(agency_id))  # type: ignore[arg-type]
+            number = int(agency_id)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            agency = None
+            number = 0
+        # An id no table can hold overflowed the database's integer (a 500), so it goes first.
+        agency = db.session.get(Agency, number) if 0 < number < 2**31 else None
         if (
             agency is None
             or agency.partnership_id != actor.partnership_id

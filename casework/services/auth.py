@@ -25,6 +25,7 @@ LOCK_WINDOW = timedelta(minutes=15)
 INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 12
 WRONG_DETAILS = "Enter a correct email address and password."
+EMAIL_MAX = 320  # the longest address there can be, and the columns holding one
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
@@ -61,6 +62,11 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> User:
         if not password:
             fields["password"] = "Enter your password"  # noqa: S105  (a message, not a secret)
         raise Invalid("Enter your email address and password.", fields)
+    if len(email) > EMAIL_MAX:
+        # No account can have it, and it does not fit the failures' column (a 500 on
+        # PostgreSQL): the same answer as any wrong details, after the same work.
+        check_password_hash(_DUMMY_HASH, password)
+        raise Invalid(WRONG_DETAILS, {"email": WRONG_DETAILS})
     until = _locked_until(_recent_failures(email, now))
     if until is not None:
         raise Locked(_locked_message(until, now))

@@ -57,12 +57,14 @@ def _clean_case_fields(data: dict[str, Any], today: date) -> dict[str, Any]:
         errors["la_aware_on"] = "The local authority cannot have become aware before the incident"
     for name, limit in (("pseudonym", 100), ("summary", MAX_TEXT)):
         value = data.get(name)
+        if isinstance(value, str):
+            value = value.strip()
         if value in (None, ""):
-            cleaned[name] = None
+            cleaned[name] = None  # spaces alone are no pseudonym either
         elif not isinstance(value, str) or len(value) > limit:
             errors[name] = f"Use text of {limit:,} characters or fewer"
         else:
-            cleaned[name] = value.strip()
+            cleaned[name] = value
     if errors:
         raise Invalid("The case could not be opened: check the fields.", errors)
     return cleaned

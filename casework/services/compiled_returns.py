@@ -161,7 +161,11 @@ def chronology_entries(answers: Mapping[str, Any], question_id: str) -> list[dic
         for key, entry in answers.items()
         if key.startswith(prefix) and isinstance(entry, dict)
     ]
-    keyed.sort(key=lambda pair: (0, int(pair[0]), "") if pair[0].isdigit() else (1, 0, pair[0]))
+    keyed.sort(
+        key=lambda pair: (
+            (0, int(pair[0]), "") if pair[0].isascii() and pair[0].isdigit() else (1, 0, pair[0])
+        )
+    )
     return entries + [entry for _, entry in keyed]
 
 

@@ -54,7 +54,10 @@ def stored_entries(stored: Mapping[str, Any], question_id: str) -> list[tuple[in
     found = [
         (int(key[len(prefix) :]), value)
         for key, value in stored.items()
-        if key.startswith(prefix) and key[len(prefix) :].isdigit() and isinstance(value, dict)
+        if key.startswith(prefix)
+        and key[len(prefix) :].isascii()
+        and key[len(prefix) :].isdigit()
+        and isinstance(value, dict)
     ]
     return sorted(found, key=lambda pair: pair[0])
 

@@ -298,7 +298,7 @@ def _next_entry_id(request: AgencyRequest, question_id: str) -> int:
             )
             .distinct()
         )
-        if answer_id[len(prefix) :].isdigit()
+        if answer_id[len(prefix) :].isascii() and answer_id[len(prefix) :].isdigit()
     ]
     return max(used, default=0) + 1
 

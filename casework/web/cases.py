@@ -109,7 +109,8 @@ class CaseFilters(Form):
 
 def _page_number() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    # isdigit alone also takes "²" and other digits int() refuses.
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 @cases.get("/")

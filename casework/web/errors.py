@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from casework.api.errors import json_http_error
+from casework.services import transactions
 from casework.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ def _domain_error(error: DomainError):
 def _unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
+    # A database error leaves PostgreSQL's transaction aborted: without this, the error page's
+    # own reads (who is signed in, their unread alerts) failed too, and no page was shown.
+    transactions.abandon()
     # Only the type: exception messages can carry personal data.
     log.error("Unhandled %s on %s %s", type(error).__name__, request.method, request.endpoint)
     if request.path.startswith("/api/"):

@@ -13,7 +13,7 @@ from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from casework.request_checks import NUL_REFUSED, sent_a_nul
+from casework.request_checks import refusal
 from casework.services.alerts import unread_alert_count
 from casework.services.auth import load_user
 
@@ -58,11 +58,10 @@ def _is_public() -> bool:
 def _start_request():
     g.csp_nonce = secrets.token_urlsafe(16)
     if request.blueprint == "api":
-        return None  # the API refuses a NUL itself, once the token is checked
-    if sent_a_nul():
-        # PostgreSQL cannot store or compare it in text at all: refused here, before anything
-        # is read or saved, rather than failing with a server error halfway through a service.
-        abort(400, description=NUL_REFUSED)
+        return None  # the API refuses bad text itself, once the token is checked
+    why = refusal()
+    if why:
+        abort(400, description=why)
     if current_user.is_authenticated:
         seen = session.get("last_seen")
         moment = now()

@@ -160,17 +160,19 @@ def test_bad_input_is_422_naming_the_field_and_changes_nothing(
     assert snapshot(manager_api, case_id)["history"] == before["history"]
 
 
-def test_a_nul_character_anywhere_in_the_body_is_422_and_changes_nothing(manager_api, case_id):
-    """PostgreSQL cannot store a NUL in text: it used to fail there as a 500, half done."""
+def test_text_no_database_can_store_is_422_and_changes_nothing(manager_api, case_id):
+    """A NUL (PostgreSQL cannot store one in text) or an unpaired surrogate (no UTF-8 for it)
+    anywhere in the body: both used to fail as a 500."""
     before = snapshot(manager_api, case_id)
     for body in (
         {"event": "decline_notification", "on": "2023-03-06", "rationale": "No\x00 harm"},
         {"event": "appoint_reviewer", "on": "2023-03-06", "reviewer": {"name": "A\x00"}},
         {"event\x00": "notify", "on": "2023-03-06"},
+        {"event": "decline_notification", "on": "2023-03-06", "rationale": "No \ud800 harm"},
     ):
         response = manager_api.post(f"/cases/{case_id}/events", body)
         assert response.status_code == 422, response.json
-        assert "NUL character" in response.json["error"]["message"]
+        assert "a character that cannot be saved" in response.json["error"]["message"]
     assert snapshot(manager_api, case_id)["history"] == before["history"]
     opened = {"nature": "death", "incident_on": "2023-02-27", "la_aware_on": "2023-03-01"}
     response = manager_api.post("/cases", {**opened, "summary": "x\x00y"})
@@ -182,6 +184,24 @@ def test_a_nul_character_anywhere_in_the_body_is_422_and_changes_nothing(manager
     assert searched.status_code == 422
     unsigned = manager_api.client.post(f"/api/v1/cases/{case_id}/events", json=body)
     assert unsigned.status_code == 401  # who is asking comes first
+
+
+def test_a_body_nested_too_deeply_to_read_is_422(manager_api, case_id):
+    response = manager_api.client.post(
+        f"/api/v1/cases/{case_id}/events",
+        data="[" * 100_000 + "]" * 100_000,
+        headers={**manager_api.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "nested too deeply" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("page", ["²", "1000001", "99999999999999999999", "-1", "1.5"])
+def test_a_page_number_that_is_not_a_small_whole_number_is_422(manager_api, page):
+    for path in ("/api/v1/cases", "/api/v1/clocks"):
+        response = manager_api.client.get(f"{path}?page={page}", headers=manager_api.headers)
+        assert response.status_code == 422, (path, response.status_code)
+        assert "page" in response.json["error"]["fields"]
 
 
 def test_a_body_that_is_not_a_json_object_is_422(manager_api, case_id):

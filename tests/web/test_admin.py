@@ -398,6 +398,22 @@ def test_closure_days_are_added_and_removed(web, admin_user, business_manager):
 # History ---------------------------------------------------------------------------------
 
 
+def test_ids_and_pages_past_what_the_database_holds_are_ordinary_refusals(web, admin_user):
+    """Both overflowed the database's integer, as a 500 (and on PostgreSQL no page at all)."""
+    browser = web(admin_user)
+    invite = {
+        "name": "Chris",
+        "email": "chris@school.example.org",
+        "role": "agency_contributor",
+        "agency": "99999999999999999999",
+    }
+    response = browser.post("/admin/users/invite", invite)
+    assert response.status_code == 200
+    assert "Choose the agency they work for" in text(response)
+    assert count(User, User.email == "chris@school.example.org") == 0
+    assert browser.get("/admin/history?page=99999999999999999999").status_code == 404
+
+
 def test_history_is_newest_first_and_paginated(web, admin_user, partnership):
     browser = web(admin_user)
     for number in range(55):
