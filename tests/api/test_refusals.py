@@ -278,6 +278,13 @@ def test_opening_a_case_with_bad_fields_is_422(manager_api, body, field):
     assert manager_api.get("/cases").json["total"] == 0
 
 
+def test_a_pseudonym_of_spaces_is_no_pseudonym(manager_api):
+    body = {"nature": "death", "incident_on": "2023-02-27", "la_aware_on": "2023-03-01"}
+    response = manager_api.post("/cases", {**body, "pseudonym": "   ", "summary": " Seen. "})
+    assert response.status_code == 201
+    assert response.json["pseudonym"] is None and response.json["summary"] == "Seen."
+
+
 def test_a_bad_on_parameter_refuses_before_anything_is_saved(manager_api, case_id):
     body = {"nature": "death", "incident_on": "2023-02-27", "la_aware_on": "2023-03-01"}
     response = manager_api.client.post(
