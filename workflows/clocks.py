@@ -21,7 +21,7 @@ they can never drift from what happened. Clocks that belong to other records (on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -129,17 +129,45 @@ class HistoryEntry(Protocol):
     to_state: str | None
 
 
-def _held_days(clock: Clock, hold_from: date, until: date, settings: ClockSettings) -> int:
-    """Working days a hold paused `clock`, counted from when both the hold and clock ran."""
-    if clock.statutory or not settings.pause_local_clocks_on_hold or clock.anchor_on is None:
-        return 0
-    start = max(hold_from, clock.anchor_on)
-    return max(0, working_days_between(start, until, settings.closures))
+Hold = tuple[date, date | None]  # (placed_on, lifted_on or None while open)
+
+
+def _union(holds: Iterable[Hold]) -> list[Hold]:
+    """The holds by date, overlapping ones as one: a hold recorded late can be dated into an
+    earlier one, and the days both cover pause a target once."""
+    merged: list[list[date | None]] = []
+    for placed_on, lifted_on in sorted(holds, key=lambda hold: hold[0]):
+        last = merged[-1] if merged else None
+        if last is not None and (last[1] is None or placed_on <= last[1]):
+            last[1] = None if last[1] is None or lifted_on is None else max(last[1], lifted_on)
+        else:
+            merged.append([placed_on, lifted_on])
+    return [(placed_on, lifted_on) for placed_on, lifted_on in merged]  # type: ignore[misc]
+
+
+def held(
+    anchor_on: date, ended_on: date | None, holds: Iterable[Hold], closures: Collection[date]
+) -> tuple[int, bool]:
+    """The working days the holds paused a local target anchored on `anchor_on` that stopped
+    on `ended_on` (met or cancelled; None while it runs), and whether a hold pauses it now.
+
+    Worked out from the holds' dates alone, so the order events were recorded in does not
+    matter: people record a hold, or a target met during it, days later.
+    """
+    days, paused = 0, False
+    for placed_on, lifted_on in _union(holds):
+        ends = [day for day in (lifted_on, ended_on) if day is not None]
+        if not ends:  # still open, and the target still running: paused now
+            paused = True
+            continue
+        start = max(placed_on, anchor_on)
+        days += max(0, working_days_between(start, min(ends), closures))
+    return days, paused
 
 
 def hold_pause(
     anchor_on: date,
-    holds: Iterable[tuple[date, date | None]],
+    holds: Iterable[Hold],
     settings: ClockSettings,
     until: date | None = None,
 ) -> tuple[int, bool]:
@@ -147,20 +175,10 @@ def hold_pause(
     return): the working days they paused it, counted as `derive_clocks` counts them, and
     whether an open hold pauses it now. `until` is the day it was met, when holds stop
     counting. Nothing when the partnership's holds do not pause local targets.
-
-    `holds` are (placed_on, lifted_on or None while open).
     """
     if not settings.pause_local_clocks_on_hold:
         return 0, False
-    held, paused = 0, False
-    for placed_on, lifted_on in holds:
-        ends = [day for day in (lifted_on, until) if day is not None]
-        if not ends:  # still open, and the target still running: paused now
-            paused = True
-            continue
-        start = max(placed_on, anchor_on)
-        held += max(0, working_days_between(start, min(ends), settings.closures))
-    return held, paused
+    return held(anchor_on, until, holds, settings.closures)
 
 
 def derive_clocks(
@@ -171,7 +189,7 @@ def derive_clocks(
     clocks: list[Clock] = []
     state = "referred"
     decision_on: date | None = None
-    hold_from: date | None = None
+    holds: list[Hold] = []  # in the order recorded: a lift ends the hold open before it
 
     def running(kind: str) -> Clock | None:
         return next((c for c in clocks if c.kind == kind and c.is_open), None)
@@ -193,17 +211,12 @@ def derive_clocks(
 
         met = running(MET_BY[event]) if event in MET_BY else None
         if met is not None:
-            if hold_from is not None:
-                met.hold_days += _held_days(met, hold_from, on, settings)
             met.met_on = on
 
         if event == "place_hold":
-            hold_from = on
-        elif event == "lift_hold" and hold_from is not None:
-            for clock in clocks:
-                if clock.is_open:
-                    clock.hold_days += _held_days(clock, hold_from, on, settings)
-            hold_from = None
+            holds.append((on, None))
+        elif event == "lift_hold" and holds and holds[-1][1] is None:
+            holds[-1] = (holds[-1][0], on)
         elif event == "record_decision":
             decision_on = on
 
@@ -254,10 +267,13 @@ def derive_clocks(
             else:
                 clock.anchor_on, clock.base_due_on = planned_on, due
 
-    if hold_from is not None:
+    # Holds move local targets (never statutory ones) by the working days they overlapped,
+    # counted from the holds' dates once the whole history is known.
+    if holds and settings.pause_local_clocks_on_hold:
         for clock in clocks:
-            if clock.is_open and not clock.statutory and settings.pause_local_clocks_on_hold:
-                clock.paused = True
+            if not clock.statutory and clock.anchor_on is not None:
+                ended_on = clock.met_on or clock.cancelled_on
+                clock.hold_days, clock.paused = held(clock.anchor_on, ended_on, holds, closures)
     return clocks
 
 

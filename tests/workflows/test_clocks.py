@@ -605,6 +605,54 @@ def test_a_local_clock_met_during_a_hold_is_judged_against_its_moved_due_date() 
     assert status_of(clock, date(2023, 4, 13)) == "met"
 
 
+APPOINTED_IN_HOLD = step(
+    "appoint_reviewer",
+    "2023-04-12",
+    "commissioning",
+    reviewer={"name": "A. Reviewer", "organisation": "Independent"},
+)
+HOLD = step("place_hold", "2023-04-03", "commissioning", reason="family_engagement")
+LIFT = step("lift_hold", "2023-04-20", "commissioning")
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        [HOLD, APPOINTED_IN_HOLD, LIFT],
+        [HOLD, LIFT, APPOINTED_IN_HOLD],
+        [APPOINTED_IN_HOLD, HOLD, LIFT],
+    ],
+    ids=["as it happened", "appointment recorded after the lift", "hold recorded late"],
+)
+def test_the_days_held_follow_the_dates_not_the_order_events_were_recorded(order) -> None:
+    """Facts-only events may be recorded in any date order: a hold from Mon 3 Apr 2023 and an
+    appointment on Wed 12 Apr, during it. The hold paused the reviewer appointment for 4, 5,
+    6, (Good Friday, Easter Monday) 11 and 12 April: 5 working days, so Thu 13 Apr moves to
+    Fri 14, Mon 17, Tue 18, Wed 19, Thu 20 April, and the appointment was in time."""
+    clocks = clocks_of(LA_AWARE, [*COMMISSIONING, *order])
+    appointment = only(clocks, "reviewer_appointment")
+    assert (appointment.met_on, appointment.hold_days) == (date(2023, 4, 12), 5)
+    assert appointment.due_on == date(2023, 4, 20)
+    assert status_of(appointment, date(2023, 5, 1)) == "met"
+    # Terms of reference ran through the whole hold: 4 to 6, 11 to 14, 17 to 20 April is 11.
+    assert only(clocks, "terms_of_reference").hold_days == 11
+
+
+def test_a_hold_dated_into_an_earlier_one_pauses_the_days_both_cover_once() -> None:
+    """Holds from 3 to 6 April and, recorded later, from 5 to 13 April 2023: paused from 4 to
+    13 April, which is 4, 5, 6, 11, 12, 13 April: 6 working days, not 3 + 6."""
+    history = [
+        *COMMISSIONING,
+        HOLD,
+        step("lift_hold", "2023-04-06", "commissioning"),
+        step("place_hold", "2023-04-05", "commissioning", reason="inquest"),
+        step("lift_hold", "2023-04-13", "commissioning"),
+    ]
+    assert only(clocks_of(LA_AWARE, history), "terms_of_reference").hold_days == 6
+    holds = [(date(2023, 4, 3), date(2023, 4, 6)), (date(2023, 4, 5), date(2023, 4, 13))]
+    assert hold_pause(date(2023, 3, 30), holds, DEFAULT) == (6, False)
+
+
 def test_local_clocks_do_not_pause_when_the_partnership_turns_pausing_off() -> None:
     settings = ClockSettings(pause_local_clocks_on_hold=False)
     held = [*SUBMITTED, step("place_hold", "2023-03-22", "awaiting_panel", reason="inquest")]
