@@ -213,13 +213,15 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
 def partnership_clocks_due(
     on: date, partnership_id: int, limit: int, *, escalated_only: bool = False
 ) -> dict[bool, tuple[list[DueClock], int]]:
-    """The partnership's clocks at a rung on `on`, split into overdue (True: at the overdue or
-    escalated rung) and not yet (False: due soon or due), each the first `limit` (the longest
+    """The partnership's clocks at a rung on `on`, split into overdue (True: past their due
+    date) and not yet (False: due soon or due), each the first `limit` (the longest
     overdue or the soonest due first) with how many there are in all.
 
     One statement: the home page asked four, each reading the same index range again.
     """
-    late = Clock.overdue_on <= on  # every clock that can alert has all four rungs
+    # Overdue from the day after the due date, a weekend or bank holiday included, as its
+    # status says; the overdue rung (when the alert goes) waits for the next working day.
+    late = Clock.due_on < on
     order = (Clock.due_on, Clock.case_id, Clock.id)
     ranked = (
         select(

@@ -43,6 +43,17 @@ def test_a_manager_sees_the_longest_overdue_first_then_the_soonest_due(
     assert (work.overdue_total, work.due_soon_total, work.more) == (2, 1, False)
 
 
+def test_on_a_weekend_after_the_due_date_the_clock_is_overdue_already(business_manager):
+    """Due Fri 10 March 2023; on Sat 11 it is overdue (by 0 working days), as its status and
+    the API say, though the overdue alert waits for Monday. It was shown as due in 0."""
+    due_10th = make_case(business_manager, la_aware_on="2023-03-03")
+
+    work = worklist(business_manager, date(2023, 3, 11))
+
+    assert _shown(work.overdue) == [(due_10th.reference, "notification", 0)]
+    assert work.due_soon == [] and (work.overdue_total, work.due_soon_total) == (1, 0)
+
+
 def test_a_long_list_shows_its_first_items_and_counts_them_all(business_manager, monkeypatch):
     first = make_case(business_manager, la_aware_on="2023-03-01")
     make_case(business_manager, la_aware_on="2023-03-02")
