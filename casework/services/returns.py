@@ -28,7 +28,7 @@ from casework.models import (
 )
 from casework.review_templates import Question, Section, SectionSummary, Template, display_entry
 from casework.services.agency_clocks import due_now, held, meet_agency_clock
-from casework.services.errors import Invalid, NotFound
+from casework.services.errors import Invalid, NotFound, Refused
 from casework.services.returns_access import (
     chronology_of,
     clock_open,
@@ -48,6 +48,11 @@ from casework.services.returns_access import (
 from casework.services.today import london_today
 
 SECTION_STATUSES = ("not_started", "in_progress", "completed", "cannot_start")
+
+CHANGED_SINCE_CHECKED = (
+    "Someone in your agency has changed the return since you checked it. Nothing was "
+    "submitted: check the answers below, then submit."
+)
 
 
 # What the pages are given ---------------------------------------------------------------
@@ -338,14 +343,18 @@ class Submitted:
     nil_return: bool
 
 
-def submit_return(user: User, request_id: int, today: date | None = None) -> Submitted:
+def submit_return(
+    user: User, request_id: int, today: date | None = None, *, checked_revision: int | None = None
+) -> Submitted:
     """Submit the agency's return: every mandatory answer shown must be there (a nil return
     needs only its first answer). Freezes the answers shown in a ReturnSubmission for this
     amendment round, marks the request submitted, meets its `agency_return` clock (its alerts
     stop) and records the submission in the request's history. The return is then locked.
 
     NotFound / NotPermitted as for reading; Refused when locked or closed; Invalid, with a
-    message for each missing answer by question id, when not finished.
+    message for each missing answer by question id, when not finished. `checked_revision` is
+    the revision the person checked ("check your answers" posts it): Refused if a colleague
+    has saved since, so nobody submits answers they have not seen.
     """
     today = today or london_today()
 
@@ -357,6 +366,8 @@ def submit_return(user: User, request_id: int, today: date | None = None) -> Sub
         missing = template.missing(answers)
         if missing:
             raise Invalid("Your return is not finished: answer every question it asks.", missing)
+        if checked_revision is not None and checked_revision != request.revision:
+            raise Refused(CHANGED_SINCE_CHECKED)
         nil = template.is_nil_return(answers)
         db.session.add(
             ReturnSubmission(

@@ -349,8 +349,11 @@ def check(request_id: int):
 @returns.post("/<int:request_id>/submit")
 def submit(request_id: int):
     me = _me()
+    checked = request.form.get("checked_revision", "")
     try:
-        submit_return(me, request_id)
+        # The revision the person checked: not a number means it cannot be theirs.
+        revision = int(checked) if checked.isascii() and checked.isdigit() else -1
+        submit_return(me, request_id, checked_revision=revision)
     except Invalid:
         return _check_page(check_answers(me, request_id), missing_errors=True)
     except (Refused, Conflict) as error:

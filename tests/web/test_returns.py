@@ -77,6 +77,15 @@ def section_url(rid: int, section: str) -> str:
     return f"/requests/{rid}/sections/{section}"
 
 
+def submit(browser, rid):
+    """Submit from "check your answers", as a person does: with the revision they checked."""
+    found = re.search(
+        r'name="checked_revision" value="(\d+)"',
+        browser.get(f"/requests/{rid}/check").get_data(as_text=True),
+    )
+    return browser.post(f"/requests/{rid}/submit", {"checked_revision": found[1] if found else ""})
+
+
 def post_section(browser, rid, section, data, *, later=False, revision=None):
     if revision is None:
         revision = revision_on(browser.get(section_url(rid, section)))
@@ -343,7 +352,7 @@ def test_submitting_a_full_return_meets_the_clock_and_locks_it(web, police, rid,
     assert "Submit the return" in body and "About learning" in body
     assert f"{section_url(rid, 'learning')}?from=check#learning" in body
 
-    done = browser.post(f"/requests/{rid}/submit")
+    done = submit(browser, rid)
     assert done.status_code == 302 and done.location.endswith(f"/requests/{rid}/submitted")
     page = browser.get(f"/requests/{rid}/submitted")
     assert "Return submitted" in main(page)
@@ -366,6 +375,26 @@ def test_submitting_a_full_return_meets_the_clock_and_locks_it(web, police, rid,
     assert stored(rid).answers["learning"] == "About learning"
 
 
+def test_a_return_a_colleague_changed_after_it_was_checked_is_not_submitted(
+    web, police, colleague, rid
+):
+    """Checked complete, then a colleague answers "no involvement": submitting what was never
+    checked (a nil return) is refused, and the check page shows the answers as they are."""
+    browser = web(police)
+    complete(browser, rid)
+    check = browser.get(f"/requests/{rid}/check").get_data(as_text=True)
+    checked = re.search(r'name="checked_revision" value="(\d+)"', check)[1]
+    post_section(web(colleague), rid, "involvement_check", {"had_involvement": "no"})
+
+    refused = browser.post(f"/requests/{rid}/submit", {"checked_revision": checked})
+    assert refused.status_code == 200
+    assert "has changed the return since you checked it" in text(refused)
+    assert "This is a nil return" in main(refused)
+    assert stored(rid).status == "open"
+    assert _db.session.scalars(select(ReturnSubmission)).all() == []
+    assert submit(browser, rid).status_code == 302  # checked again: submitted
+
+
 def test_a_nil_return_goes_straight_to_check_and_submits_at_once(web, police, rid):
     browser = web(police)
     done = post_section(browser, rid, "involvement_check", {"had_involvement": "no"})
@@ -373,7 +402,7 @@ def test_a_nil_return_goes_straight_to_check_and_submits_at_once(web, police, ri
     check = main(browser.get(f"/requests/{rid}/check"))
     assert "This is a nil return" in check and "Submit the nil return" in check
     assert "Involvement over the review period" not in check
-    assert browser.post(f"/requests/{rid}/submit").status_code == 302
+    assert submit(browser, rid).status_code == 302
     assert "Nil return submitted" in main(browser.get(f"/requests/{rid}/submitted"))
     view = request_for(police, rid)
     assert (view.status, view.nil_return) == ("nil_return", True)

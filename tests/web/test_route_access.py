@@ -644,7 +644,17 @@ def _sign_off(w: World, role: str, api: bool) -> dict[str, Any]:
 
 
 # What each POST sends: what succeeds for the people allowed (keyed as the rows are named).
+def _checked_revision(world: World) -> dict[str, str]:
+    """What "check your answers" posts with the submission: the revision that was checked."""
+    from casework.models import AgencyRequest
+
+    return {
+        "checked_revision": str(_db.session.get(AgencyRequest, world.finished_request_id).revision)
+    }
+
+
 BODIES = {
+    "POST /requests/<int:request_id>/submit": lambda w, role: _checked_revision(w),
     "POST /sign-in": lambda w, role: {"email": w.signer[0], "password": w.signer[1]},
     "POST /invitations/<token>": lambda w, role: {"password": PASSWORD, "confirm": PASSWORD},
     "POST /cases/new": lambda w, role: {
