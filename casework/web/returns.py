@@ -165,13 +165,11 @@ def section(request_id: int, section_id: str):
             clashes, errors = error.clashes, error.fields
             values, revision = _values(questions, error.answers), error.revision
         except Invalid as error:
-            errors = error.fields
-            names = [name for q in questions if q.type != "chronology" for name in q.field_names]
-            multiple = {q.id for q in questions if q.type == "multiple_choice"}
-            values = _posted(names, multiple)
+            errors, values = error.fields, _posted_answers(questions)
             problem = None if errors else error.message
         except (Refused, Conflict) as error:
-            problem = error.message
+            # What they typed stays in the boxes, to copy or to try again with.
+            problem, values = error.message, _posted_answers(questions)
         else:
             return _after_saving(request_id, section_id, later)
     dates = {q.id for q in questions if q.type == "date"}
@@ -189,6 +187,11 @@ def section(request_id: int, section_id: str):
         problem=problem,
         from_check=request.args.get("from") == "check",
     )
+
+
+def _posted_answers(questions) -> dict:
+    names = [name for q in questions if q.type != "chronology" for name in q.field_names]
+    return _posted(names, {q.id for q in questions if q.type == "multiple_choice"})
 
 
 # The chronology ---------------------------------------------------------------------------
@@ -244,7 +247,7 @@ def add_entry(request_id: int, question_id: str):
         except Invalid as error:
             errors, values = error.fields, _posted(page.question.field_names, set())
         except (Refused, Conflict) as error:
-            problem = error.message
+            problem, values = error.message, _posted(page.question.field_names, set())
         else:
             flash("The event has been added to the chronology.", "success")
             return _to_list(request_id, question_id)

@@ -367,8 +367,9 @@ def test_submitting_a_full_return_meets_the_clock_and_locks_it(web, police, rid,
 
     # Locked: the pages show the answers, and posting changes nothing.
     assert browser.get(section_url(rid, "learning")).status_code == 302
-    page = post_section(browser, rid, "learning", {"learning": "Late"}, revision="0")
+    page = post_section(browser, rid, "learning", {"learning": "A late thought"}, revision="0")
     assert page.status_code == 200 and "is locked" in text(page)
+    assert "A late thought</textarea>" in page.get_data(as_text=True)  # not thrown away
     assert "Submit the return" not in main(browser.get(f"/requests/{rid}/check"))
     assert browser.post(f"/requests/{rid}/submit").status_code == 200
     assert len(_db.session.scalars(select(ReturnSubmission)).all()) == 1
