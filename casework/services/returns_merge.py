@@ -370,9 +370,10 @@ def remove_chronology_entry(
 
 
 def _require_entry(request: AgencyRequest, key: str, loaded: int) -> None:
-    """NotFound unless the entry is there now or was when the page was loaded."""
+    """NotFound unless the entry is there now or ever was. Once removed, an entry saved again
+    comes back: the clash over its removal tells the person that saving again keeps what is
+    in the boxes, and by then the page holds the revision after the removal."""
     if key in (request.answers or {}):
         return
-    changes = _history(request.id, [key]).get(key, [])
-    if _value_at(changes, loaded, None) is None:
+    if not _history(request.id, [key]).get(key):
         raise NotFound("There is no such entry in the chronology.")

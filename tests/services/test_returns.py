@@ -425,6 +425,16 @@ def test_two_people_adding_events_keep_both_and_changing_a_removed_one_clashes(
     assert "Date: 1 February 2023" in clash.yours
     assert f"{EVENTS}.1" not in stored(request_id).answers
 
+    # Saving again, as the clash says, keeps what is in the boxes: the event comes back.
+    change_chronology_entry(
+        police_colleague, request_id, EVENTS, 1, event_form("2023-02-01"), error.value.revision
+    )
+    assert stored(request_id).answers[f"{EVENTS}.1"]["date"] == "2023-02-01"
+    with pytest.raises(NotFound):  # an entry that never was is still not there
+        change_chronology_entry(
+            police, request_id, EVENTS, 99, event_form("2023-02-01"), error.value.revision + 1
+        )
+
 
 # Submitting ------------------------------------------------------------------------------------
 
