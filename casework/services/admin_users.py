@@ -11,7 +11,6 @@ sign-in and token checks look at `active`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,11 +28,11 @@ from casework.services.admin import (
 )
 from casework.services.auth import create_invitation
 from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
+from casework.services.users import is_email_address
 from workflows.cases import PARTNERS
 from workflows.roles import ROLES
 
 MANAGER_INVITES = ("panel_member", "agency_contributor", "reviewer")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_TAKEN = "There is already a user with this email address"
 
 
@@ -210,7 +209,7 @@ def invite_user(
     except Invalid as error:
         errors.update(error.fields)
     email = (email or "").strip().lower()
-    if not EMAIL.match(email) or len(email) > 320:
+    if not is_email_address(email):
         errors["email"] = "Enter an email address in the correct format, like name@example.org"
     elif db.session.scalar(select(User.id).where(User.email == email)) is not None:
         errors["email"] = EMAIL_TAKEN

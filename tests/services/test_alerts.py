@@ -360,3 +360,37 @@ def func_count(column):
     from sqlalchemy import func
 
     return func.count(column)
+
+
+def test_an_address_the_mailer_refuses_fails_once_and_the_rest_still_go(smtp_server, managers):
+    """flask-mailman raises ValueError for an address it cannot parse: that message used to be
+    retried every few minutes for ever, holding up every message after it in the batch."""
+
+    make_case(managers[0])
+    sweep(RUNG_DAYS["due_soon"], now=NOW)
+    first = _db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    first.recipient = "x;y@example.org"  # as a looser check on invitations once let in
+    _db.session.commit()
+
+    report = deliver_outbox(NOW)
+
+    assert (report.sent, report.failed, report.retrying) == (1, 1, 0)
+    assert len(smtp_server.received) == 1
+    _db.session.expire_all()
+    bad = _db.session.get(OutboxMessage, first.id)
+    assert bad.status == "failed" and bad.last_error == "ValueError"
+    assert deliver_outbox(NOW + timedelta(hours=1)).sent == 0  # not tried again
+
+
+def test_nothing_more_goes_to_someone_deactivated_after_their_message_was_queued(
+    smtp_server, managers
+):
+    make_case(managers[0])
+    sweep(RUNG_DAYS["due_soon"], now=NOW)
+    managers[1].active = False
+    _db.session.commit()
+
+    report = deliver_outbox(NOW)
+
+    assert (report.sent, report.superseded) == (1, 1)
+    assert [m["To"] for m in smtp_server.received] == [managers[0].email]

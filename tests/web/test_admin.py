@@ -414,6 +414,19 @@ def test_ids_and_pages_past_what_the_database_holds_are_ordinary_refusals(web, a
     assert browser.get("/admin/history?page=99999999999999999999").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "address",
+    ["x;y@example.org", "a b@example.org", "ann@example", "ann@@example.org", "ann@-x.org"],
+)
+def test_an_address_the_mailer_could_not_send_to_is_not_invited(web, admin_user, address):
+    """A looser check let "x;y@example.org" in; the mailer then refused it on every attempt."""
+    invite = {"name": "Ann", "email": address, "role": "panel_member"}
+    response = web(admin_user).post("/admin/users/invite", invite)
+    assert response.status_code == 200
+    assert "Enter an email address in the correct format" in text(response)
+    assert count(User, User.name == "Ann") == 0
+
+
 def test_history_is_newest_first_and_paginated(web, admin_user, partnership):
     browser = web(admin_user)
     for number in range(55):

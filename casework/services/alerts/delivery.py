@@ -63,16 +63,16 @@ def deliver_outbox(now: datetime, limit: int = BATCH) -> DeliveryReport:
         return DeliveryReport(0, retrying, failed, superseded)
     try:
         for position, message in enumerate(batch):
-            email = EmailMessage(
-                subject=message.subject,
-                body=message.body,
-                to=[message.recipient],
-                headers={"Message-ID": message.message_id},
-                connection=connection,
-            )
             try:
+                email = EmailMessage(
+                    subject=message.subject,
+                    body=message.body,
+                    to=[message.recipient],
+                    headers={"Message-ID": message.message_id},
+                    connection=connection,
+                )
                 connection.send_messages([email])
-            except (OSError, smtplib.SMTPException) as error:
+            except (OSError, smtplib.SMTPException, ValueError) as error:
                 retrying, failed = _count(_failed(message, now, error), retrying, failed)
                 db.session.commit()
                 if _connection_lost(error):
@@ -112,8 +112,16 @@ def _drop_superseded(now: datetime) -> int:
         .values(superseded_at=now)
         .execution_options(synchronize_session=False)
     )
+    # Nothing more goes to someone deactivated since their message was queued.
+    deactivated = exists().where(User.id == OutboxMessage.user_id, User.active.is_(False))
+    dropped = db.session.execute(
+        update(OutboxMessage)
+        .where(text(PENDING), deactivated)
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return result.rowcount or 0
+    return (result.rowcount or 0) + (dropped.rowcount or 0)
 
 
 def _lease(now: datetime, limit: int) -> list:
@@ -147,6 +155,10 @@ def _lease(now: datetime, limit: int) -> list:
 
 
 def _permanent(error: BaseException) -> bool:
+    if isinstance(error, ValueError):
+        # The mailer refuses the message itself (an address it cannot parse): every attempt
+        # would fail the same way, and retrying held up the messages after it in the batch.
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)
