@@ -197,6 +197,7 @@ class DueClock:
     rung: str
     pseudonym: str | None = None
     agency_id: int | None = None  # an agency request's clock: the agency it waits for
+    agency_request_id: int | None = None  # ... and the request, whose page its contributors see
 
 
 def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
@@ -262,6 +263,7 @@ _DUE_COLUMNS = (
     Clock.overdue_on,
     Clock.escalated_on,
     Clock.agency_id,
+    Clock.agency_request_id,
 )
 
 
@@ -301,6 +303,7 @@ def _due_clock(row: Row, on: date) -> DueClock:
         _rung_reached(rungs, on) or "due_soon",  # alert_from_on <= on: a rung is reached
         row.pseudonym,
         row.agency_id,
+        row.agency_request_id,
     )
 
 

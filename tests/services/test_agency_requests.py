@@ -698,3 +698,23 @@ def test_a_new_due_date_re_arms_the_ladder_even_with_the_same_rung_dates(
     [clock] = clocks_of(request.id)
     assert clock.rungs["due_soon"] == date(2023, 3, 15) and clock.rungs["due"] == date(2023, 3, 17)
     assert clock.next_rung_on == date(2023, 3, 15)  # due soon again, for the new date
+
+
+def test_a_contributor_s_alerts_link_to_their_request_not_to_the_case(
+    business_manager, case, agencies, partnership
+):
+    """The case page is a 404 for a contributor: their emails and inbox point to the request."""
+    from casework.models import OutboxMessage
+    from casework.services.alerts import alerts_for, digest
+
+    police = make_user(partnership, "agency_contributor", agency=agencies["police"].name)
+    request = send_one(business_manager, case, agencies["police"])
+    sweep(date(2023, 3, 17), now=datetime(2023, 3, 17, 7, 0))  # due soon
+    digest(date(2023, 3, 17), now=datetime(2023, 3, 17, 7, 30))
+    bodies = {(m.user_id, m.kind): m.body for m in _db.session.scalars(select(OutboxMessage))}
+    for kind in ("alert", "digest"):
+        assert f"/requests/{request.id}" in bodies[(police.id, kind)], kind
+        assert f"/cases/{case.id}" not in bodies[(police.id, kind)], kind
+        assert f"/cases/{case.id}" in bodies[(business_manager.id, kind)], kind
+    [alert] = alerts_for(police, on=date(2023, 3, 17))
+    assert alert.request_id == request.id

@@ -76,6 +76,7 @@ def _write_digests(
             clock.statutory,
             clock.due_on,
             clock.rung,
+            clock.agency_request_id,
         )
         for person in people.recipients(
             clock.partnership_id,
@@ -91,7 +92,11 @@ def _write_digests(
     rows = []
     for user_id, user_lines in lines.items():
         subject, body = digest_text(
-            user_lines, on, closures[partnership_of[user_id]], settings.base_url
+            user_lines,
+            on,
+            closures[partnership_of[user_id]],
+            settings.base_url,
+            contributor=persons[user_id].role == "agency_contributor",
         )
         rows.append(
             {

@@ -34,6 +34,7 @@ class AlertView:
     working_days_late: int | None
     created_at: datetime
     read: bool
+    request_id: int | None = None  # an agency request's clock: its contributors' page
 
 
 def _still_theirs(user: User) -> ColumnElement[bool]:
@@ -107,6 +108,7 @@ def alerts_for(
                 ),
                 created_at=alert.created_at,
                 read=alert.read_at is not None,
+                request_id=clock.agency_request_id,
             )
         )
     return views

@@ -81,6 +81,14 @@ def case_link(base_url: str, case_id: int) -> str:
     return f"{base_url}/cases/{case_id}"
 
 
+def link_for(base_url: str, line: ClockLine, *, contributor: bool) -> str:
+    """Where the person acts on it: an agency's contributors on their request's page (the
+    case page is not theirs to see), everyone else on the case page."""
+    if contributor and line.request_id is not None:
+        return f"{base_url}/requests/{line.request_id}"
+    return case_link(base_url, line.case_id)
+
+
 def alert_message_id(clock_id: int, rung: str, due_on: date, user_id: int, domain: str) -> str:
     """Stable: the same rung for the same person always has the same Message-ID."""
     return f"<casework.alert.{clock_id}.{rung}.{due_on:%Y%m%d}.{user_id}@{domain}>"
@@ -101,6 +109,7 @@ class ClockLine:
     statutory: bool
     due_on: date
     rung: str
+    request_id: int | None = None  # an agency request's clock: that request
 
 
 def alert_text(
@@ -110,6 +119,7 @@ def alert_text(
     base_url: str,
     *,
     to_leads: bool,
+    contributor: bool = False,
 ) -> tuple[str, str]:
     """The subject and body of the email for one rung."""
     when = timing(line.due_on, on, closures)
@@ -125,7 +135,11 @@ def alert_text(
         f"Due: {long_date(line.due_on)}",
         f"Now: {when}",
         "",
-        f"Open the case: {case_link(base_url, line.case_id)}",
+        (
+            f"Open the request: {link_for(base_url, line, contributor=True)}"
+            if contributor and line.request_id is not None
+            else f"Open the case: {case_link(base_url, line.case_id)}"
+        ),
     ]
     if to_leads:
         body += [
@@ -137,7 +151,12 @@ def alert_text(
 
 
 def digest_text(
-    lines: Sequence[ClockLine], on: date, closures: Collection[date], base_url: str
+    lines: Sequence[ClockLine],
+    on: date,
+    closures: Collection[date],
+    base_url: str,
+    *,
+    contributor: bool = False,
 ) -> tuple[str, str]:
     """The subject and body of one person's digest: highest rung first, then soonest due."""
     ordered = sorted(lines, key=lambda x: (-RUNG_ORDER[x.rung], x.due_on, x.reference))
@@ -150,7 +169,7 @@ def digest_text(
             f"{RUNG_TITLES[line.rung]}: {case_words(line.reference, line.pseudonym)}",
             f"  {clock_words(line.kind, line.statutory)}",
             f"  due {long_date(line.due_on)}, {timing(line.due_on, on, closures)}",
-            f"  {case_link(base_url, line.case_id)}",
+            f"  {link_for(base_url, line, contributor=contributor)}",
             "",
         ]
     return subject[:300], "\n".join(body)

@@ -72,6 +72,7 @@ def _sweep(on: date, now: datetime) -> SweepReport:
                 clock.statutory,
                 claim.due_on,
                 claim.rung,
+                clock.agency_request_id,
             )
             recipients = people.recipients(
                 clock.partnership_id,
@@ -81,10 +82,19 @@ def _sweep(on: date, now: datetime) -> SweepReport:
                 agency_id=clock.agency_id,  # an agency request's clock: its contributors too
             )
             to_leads = any(p.role == "partner_lead" for p in recipients)
-            subject, body = alert_text(
-                line, on, closures[clock.partnership_id], settings.base_url, to_leads=to_leads
-            )
+            texts = {  # by whether the reader is a contributor: their link is the request
+                contributor: alert_text(
+                    line,
+                    on,
+                    closures[clock.partnership_id],
+                    settings.base_url,
+                    to_leads=to_leads,
+                    contributor=contributor,
+                )
+                for contributor in {p.role == "agency_contributor" for p in recipients}
+            }
             for person in recipients:
+                subject, body = texts[person.role == "agency_contributor"]
                 key = {"clock_id": claim.clock_id, "rung": claim.rung, "due_on": claim.due_on}
                 alerts.append({"user_id": person.id, "created_at": now, **key})
                 emails.append(
@@ -123,6 +133,7 @@ def _clocks(clock_ids) -> dict[int, Any]:
             Clock.statutory,
             Clock.case_id,
             Clock.agency_id,
+            Clock.agency_request_id,
             Case.reference,
             Case.pseudonym,
             Case.partnership_id,
