@@ -32,7 +32,6 @@ from workflows.calendar import (
     last_working_day_on_or_before,
     working_days_between,
 )
-from workflows.facts import parse_date
 
 STATUSES = ("pending", "running", "overdue", "paused", "met", "met_late", "cancelled")
 RUNGS = ("due_soon", "due", "overdue", "escalated")
@@ -254,7 +253,9 @@ def derive_clocks(
                 )
                 start("publication", decision_on, publication_due)
         elif event == "schedule_publication":
-            planned_on = parse_date(entry.facts["planned_on"])
+            # A stored fact, checked when it was recorded: read as it is (the range allowed for
+            # new input may be narrower than what older records hold).
+            planned_on = date.fromisoformat(entry.facts["planned_on"])
             due = add_working_days(planned_on, -ADVANCE_COPY_WORKING_DAYS, closures)
             # Once sent, the advance copy stays met: moving the date moves that clock rather
             # than starting one nobody could meet (send_advance_copy is not allowed again).

@@ -473,6 +473,17 @@ def test_advance_copy_is_due_7_working_days_before_the_planned_date() -> None:
     assert status_of(clock, date(2023, 8, 23)) == "overdue"
 
 
+def test_a_stored_publication_date_outside_todays_input_range_still_replays() -> None:
+    """Input dates are now 1990 to 2099; a date stored before that (a typo for 2015, say) must
+    not stop every later event on the case, and every recomputation of the partnership."""
+    history = [
+        *APPROVAL,
+        step("schedule_publication", "2023-08-03", "approval", planned_on="2105-01-01"),
+    ]
+    clock = only(clocks_of(LA_AWARE, history), "advance_copy")
+    assert clock.anchor_on == date(2105, 1, 1)
+
+
 def test_moving_the_publication_date_moves_the_advance_copy_clock() -> None:
     history = [
         *SCHEDULED,
