@@ -96,6 +96,14 @@ def _revision() -> str:
     return request.form.get("loaded_revision", "")
 
 
+def _posted_revision(current: int) -> int:
+    """The revision the posted answers were typed against, shown again with them."""
+    posted = _revision()
+    return (
+        int(posted) if posted.isascii() and posted.isdigit() and int(posted) <= current else current
+    )
+
+
 # The agency's requests and a return's task list ------------------------------------------
 
 
@@ -166,10 +174,14 @@ def section(request_id: int, section_id: str):
             values, revision = _values(questions, error.answers), error.revision
         except Invalid as error:
             errors, values = error.fields, _posted_answers(questions)
+            revision = _posted_revision(revision)
             problem = None if errors else error.message
         except (Refused, Conflict) as error:
-            # What they typed stays in the boxes, to copy or to try again with.
+            # What they typed stays in the boxes, to copy or to try again with, with the
+            # revision it was typed against: saving again then merges against what they saw,
+            # and a colleague's change since is a clash, not silently overwritten.
             problem, values = error.message, _posted_answers(questions)
+            revision = _posted_revision(revision)
         else:
             return _after_saving(request_id, section_id, later)
     dates = {q.id for q in questions if q.type == "date"}

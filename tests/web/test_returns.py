@@ -237,6 +237,28 @@ def test_the_same_answer_changed_by_two_people_shows_both_with_the_input_kept(
     assert stored(rid).answers["learning"] == "Train call handlers"
 
 
+def test_a_page_shown_again_with_what_was_typed_keeps_the_revision_it_was_typed_against(
+    web, police, colleague, rid
+):
+    """Shown again after an error, the boxes hold what was typed against the revision first
+    loaded; the page carried the newest one, so saving again silently overwrote a colleague's
+    answer given in between."""
+    first, second = web(police), web(colleague)
+    post_section(first, rid, "involvement_check", {"had_involvement": "yes"})
+    loaded = revision_on(second.get(section_url(rid, "learning")))
+    post_section(first, rid, "learning", {"learning": "Share referrals sooner"})
+
+    too_long = post_section(second, rid, "learning", {"learning": "x" * 10_001}, revision=loaded)
+    assert too_long.status_code == 200 and revision_on(too_long) == loaded
+
+    again = post_section(
+        second, rid, "learning", {"learning": "Train call handlers"}, revision=revision_on(too_long)
+    )
+    assert again.status_code == 200  # the clash is shown, not written over
+    assert f"{police.name} changed 'What learning has your agency identified?'" in text(again)
+    assert stored(rid).answers["learning"] == "Share referrals sooner"
+
+
 def test_two_people_on_one_section_changing_different_answers_keep_both(
     web, police, colleague, rid
 ):
