@@ -378,7 +378,7 @@ def test_an_address_the_mailer_refuses_fails_once_and_the_rest_still_go(smtp_ser
     assert len(smtp_server.received) == 1
     _db.session.expire_all()
     bad = _db.session.get(OutboxMessage, first.id)
-    assert bad.status == "failed" and bad.last_error == "ValueError"
+    assert bad.status == "failed" and bad.last_error == "UnsendableAddress"
     assert deliver_outbox(NOW + timedelta(hours=1)).sent == 0  # not tried again
 
 
@@ -394,3 +394,19 @@ def test_nothing_more_goes_to_someone_deactivated_after_their_message_was_queued
 
     assert (report.sent, report.superseded) == (1, 1)
     assert [m["To"] for m in smtp_server.received] == [managers[0].email]
+
+
+def test_a_mistyped_sender_setting_leaves_every_message_waiting_not_failed(
+    smtp_server, managers, app, monkeypatch
+):
+    """The mailer also raises ValueError for a malformed MAIL_DEFAULT_SENDER: that is for the
+    installation to put right, so the messages retry rather than all failing for good."""
+    make_case(managers[0])
+    sweep(RUNG_DAYS["due_soon"], now=NOW)
+    monkeypatch.setattr(app.extensions["mailman"], "default_sender", "casework@@example.org")
+
+    report = deliver_outbox(NOW)
+
+    assert (report.sent, report.failed, report.retrying) == (0, 0, 2)
+    monkeypatch.undo()
+    assert deliver_outbox(NOW + timedelta(minutes=5)).sent == 2  # once the setting is right

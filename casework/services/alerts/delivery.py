@@ -26,6 +26,7 @@ from casework.mail import mail
 from casework.models import Clock, OutboxMessage, User
 from casework.models.alerts import PENDING
 from casework.services.errors import NotPermitted
+from casework.services.users import is_email_address
 
 LEASE = timedelta(minutes=10)
 GIVE_UP_AFTER = timedelta(days=7)
@@ -64,6 +65,8 @@ def deliver_outbox(now: datetime, limit: int = BATCH) -> DeliveryReport:
     try:
         for position, message in enumerate(batch):
             try:
+                if not is_email_address(message.recipient):
+                    raise UnsendableAddress  # no attempt could ever succeed
                 email = EmailMessage(
                     subject=message.subject,
                     body=message.body,
@@ -154,10 +157,15 @@ def _lease(now: datetime, limit: int) -> list:
     return sorted(rows, key=lambda row: row.id)
 
 
+class UnsendableAddress(ValueError):
+    """The recipient is not an address any server could take (a looser check on invitations
+    once let "x;y@example.org" in): failed at once, not retried for seven days."""
+
+
 def _permanent(error: BaseException) -> bool:
-    if isinstance(error, ValueError):
-        # The mailer refuses the message itself (an address it cannot parse): every attempt
-        # would fail the same way, and retrying held up the messages after it in the batch.
+    # Any other ValueError (a mistyped MAIL_DEFAULT_SENDER, say) is the installation's to put
+    # right: its messages wait and retry rather than all failing for good.
+    if isinstance(error, UnsendableAddress):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
