@@ -134,14 +134,14 @@ Hold = tuple[date, date | None]  # (placed_on, lifted_on or None while open)
 def _union(holds: Iterable[Hold]) -> list[Hold]:
     """The holds by date, overlapping ones as one: a hold recorded late can be dated into an
     earlier one, and the days both cover pause a target once."""
-    merged: list[list[date | None]] = []
+    merged: list[Hold] = []
     for placed_on, lifted_on in sorted(holds, key=lambda hold: hold[0]):
-        last = merged[-1] if merged else None
-        if last is not None and (last[1] is None or placed_on <= last[1]):
-            last[1] = None if last[1] is None or lifted_on is None else max(last[1], lifted_on)
+        if merged and (merged[-1][1] is None or placed_on <= merged[-1][1]):
+            start, end = merged[-1]
+            merged[-1] = (start, None if end is None or lifted_on is None else max(end, lifted_on))
         else:
-            merged.append([placed_on, lifted_on])
-    return [(placed_on, lifted_on) for placed_on, lifted_on in merged]  # type: ignore[misc]
+            merged.append((placed_on, lifted_on))
+    return merged
 
 
 def held(

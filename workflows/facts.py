@@ -33,7 +33,8 @@ class FactErrors(Exception):
 # The dates the engine takes at all. The calendar and the pages work well beyond, but a year
 # typed wrong (0001, 9999) was stored and then broke every page counting working days from it.
 FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
-OUT_OF_RANGE = "The date must be between 1990 and 2099"
+DATE_RANGE = f"between {FIRST_DAY.year} and {LAST_DAY.year}"
+OUT_OF_RANGE = f"The date must be {DATE_RANGE}"
 # What a short text fact can hold: the column it is stored in (references, names).
 SHORT_TEXT = 100
 NAME_TEXT = 200

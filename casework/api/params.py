@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 
 from casework.services.errors import Invalid
+from casework.services.numbers import whole_number
 from workflows.facts import parse_date
 
 MAX_INT_PARAM = 1_000_000
@@ -34,11 +35,10 @@ def int_param(name: str, default: int) -> int:
     value = request.args.get(name)
     if value is None:
         return default
-    # isdigit alone also takes "²" and other digits int() refuses; a page past a million
-    # would overflow the database's offset.
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_INT_PARAM:
+    number = whole_number(value)
+    if number is None or number > MAX_INT_PARAM:  # a page past a million overflowed the offset
         raise Invalid(f"Bad '{name}'.", {name: f"Give a whole number up to {MAX_INT_PARAM:,}"})
-    return int(value)
+    return number
 
 
 def bool_param(name: str) -> bool:

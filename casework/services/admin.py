@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from casework.extensions import db
 from casework.models import AdminChange, Agency, User
 from casework.services.errors import Invalid, NotFound, NotPermitted
+from casework.services.numbers import whole_number
 
 ADMINISTERS = frozenset({"admin"})
 INVITES = frozenset({"admin", "business_manager"})
@@ -107,7 +108,7 @@ SUBJECT_NAMES = {"settings": "Partnership settings", "closure days": "Closure da
 def _subject_id(subject: str, kind: str) -> int | None:
     """12 for ("user 12", "user"), else None."""
     prefix, _, number = subject.partition(" ")
-    return int(number) if prefix == kind and number.isascii() and number.isdigit() else None
+    return whole_number(number) if prefix == kind else None
 
 
 def list_changes(actor: User, page: int = 1, per_page: int = 50) -> ChangePage:

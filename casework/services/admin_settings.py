@@ -31,6 +31,7 @@ from casework.services.admin import clean_name, record_change, require_admin
 from casework.services.agency_clocks import follow_holds_on
 from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
 from casework.services.errors import Invalid, NotFound
+from casework.services.numbers import whole_number
 from casework.services.partnerships import clock_settings
 from workflows.cases import TERMINAL_STATES
 from workflows.clocks import CASE_CLOCK_KINDS, RAPID_REVIEW_ANCHORS, ClockSettings
@@ -114,9 +115,9 @@ def _parse(name: str, raw: Any) -> tuple[Any, str | None]:
         text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
         if not text:
             return None, f"Enter {setting.label[0].lower()}{setting.label[1:]} in {setting.unit}"
-        if not text.isascii() or not text.isdigit():
+        value = whole_number(text)
+        if value is None:
             return None, f"{setting.label} must be a whole number of {setting.unit}"
-        value = int(text)
         if not setting.minimum <= value <= setting.maximum:
             return None, (
                 f"{setting.label} must be between {setting.minimum} and {setting.maximum}"

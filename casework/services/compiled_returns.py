@@ -26,6 +26,7 @@ from casework.review_templates import Template, UnknownTemplate
 from casework.review_templates import get as registry_get
 from casework.services.agency_clocks import current_clock, due_now, held
 from casework.services.errors import NotFound, NotPermitted
+from casework.services.numbers import whole_number
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from casework.services.today import london_today
 
@@ -161,11 +162,12 @@ def chronology_entries(answers: Mapping[str, Any], question_id: str) -> list[dic
         for key, entry in answers.items()
         if key.startswith(prefix) and isinstance(entry, dict)
     ]
-    keyed.sort(
-        key=lambda pair: (
-            (0, int(pair[0]), "") if pair[0].isascii() and pair[0].isdigit() else (1, 0, pair[0])
-        )
-    )
+
+    def order(pair: tuple[str, Any]) -> tuple[int, int, str]:
+        number = whole_number(pair[0])
+        return (1, 0, pair[0]) if number is None else (0, number, "")
+
+    keyed.sort(key=order)
     return entries + [entry for _, entry in keyed]
 
 

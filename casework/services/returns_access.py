@@ -29,6 +29,7 @@ from casework.models import AgencyRequest, Case, Clock, User
 from casework.review_templates import Question, Section, Template
 from casework.review_templates import get as get_template
 from casework.services.errors import Conflict, NotFound, NotPermitted, Refused
+from casework.services.numbers import whole_number
 from casework.services.today import LONDON
 
 CONTRIBUTOR = "agency_contributor"
@@ -52,12 +53,11 @@ def stored_entries(stored: Mapping[str, Any], question_id: str) -> list[tuple[in
     """A chronology's entries as kept, (entry id, entry), in the order they were added."""
     prefix = question_id + "."
     found = [
-        (int(key[len(prefix) :]), value)
+        (number, value)
         for key, value in stored.items()
         if key.startswith(prefix)
-        and key[len(prefix) :].isascii()
-        and key[len(prefix) :].isdigit()
         and isinstance(value, dict)
+        and (number := whole_number(key[len(prefix) :])) is not None
     ]
     return sorted(found, key=lambda pair: pair[0])
 

@@ -34,6 +34,7 @@ from casework.models import AgencyRequest, AnswerChange, User
 from casework.models.time import utcnow
 from casework.review_templates import Question, Template, display_entry
 from casework.services.errors import Conflict, Invalid, NotFound, Refused
+from casework.services.numbers import whole_number
 from casework.services.returns_access import (
     entry_key,
     find_chronology,
@@ -289,7 +290,7 @@ def _next_entry_id(request: AgencyRequest, question_id: str) -> int:
     prefix = question_id + "."
     used = [i for i, _ in stored_entries(request.answers or {}, question_id)]
     used += [
-        int(answer_id[len(prefix) :])
+        number
         for answer_id in db.session.scalars(
             select(AnswerChange.answer_id)
             .where(
@@ -298,7 +299,7 @@ def _next_entry_id(request: AgencyRequest, question_id: str) -> int:
             )
             .distinct()
         )
-        if answer_id[len(prefix) :].isascii() and answer_id[len(prefix) :].isdigit()
+        if (number := whole_number(answer_id[len(prefix) :])) is not None
     ]
     return max(used, default=0) + 1
 

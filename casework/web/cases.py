@@ -26,6 +26,7 @@ from casework.services.case_list import case_listing
 from casework.services.case_pages import DECISION_NAMES, PANEL_RESPONSE_NAMES, case_page
 from casework.services.cases import open_case
 from casework.services.errors import Invalid
+from casework.services.numbers import whole_number
 from casework.services.permissions import require_may_open_cases
 from casework.web.forms import GovDateField
 from workflows.cases import NATURES, PARTNER_NAMES, STATE_CHANGING_EVENTS, STATES
@@ -108,9 +109,8 @@ class CaseFilters(Form):
 
 
 def _page_number() -> int:
-    page = request.args.get("page", "1")
-    # isdigit alone also takes "²" and other digits int() refuses.
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = whole_number(request.args.get("page", "1"))
+    return page if page is not None and 0 < page < 100_000 else 1
 
 
 @cases.get("/")

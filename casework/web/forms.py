@@ -15,7 +15,7 @@ from wtforms.fields import DateField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
-from workflows.facts import FIRST_DAY, LAST_DAY, MAX_TEXT
+from workflows.facts import DATE_RANGE, FIRST_DAY, LAST_DAY, MAX_TEXT
 
 
 class GovDateField(DateField):
@@ -50,7 +50,7 @@ class GovDateField(DateField):
         except ValueError:
             raise ValueError(f"{capital(self.noun)} must be a real date") from None
         if not FIRST_DAY <= day <= LAST_DAY:
-            raise ValueError(f"{capital(self.noun)} must be between 1990 and 2099")
+            raise ValueError(f"{capital(self.noun)} must be {DATE_RANGE}")
         self.data = day
 
     def pre_validate(self, form) -> None:

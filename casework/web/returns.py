@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from casework.review_templates.chronology import ENTRY_FIELDS, ENTRY_TEXT_LIMITS
 from casework.services.errors import Conflict, Invalid, Refused
+from casework.services.numbers import whole_number
 from casework.services.returns import (
     check_answers,
     chronology_for,
@@ -98,10 +99,8 @@ def _revision() -> str:
 
 def _posted_revision(current: int) -> int:
     """The revision the posted answers were typed against, shown again with them."""
-    posted = _revision()
-    return (
-        int(posted) if posted.isascii() and posted.isdigit() and int(posted) <= current else current
-    )
+    posted = whole_number(_revision())
+    return posted if posted is not None and posted <= current else current
 
 
 # The agency's requests and a return's task list ------------------------------------------
@@ -367,7 +366,8 @@ def submit(request_id: int):
     checked = request.form.get("checked_revision", "")
     try:
         # The revision the person checked: not a number means it cannot be theirs.
-        revision = int(checked) if checked.isascii() and checked.isdigit() else -1
+        revision = whole_number(checked)
+        revision = -1 if revision is None else revision
         submit_return(me, request_id, checked_revision=revision)
     except Invalid:
         return _check_page(check_answers(me, request_id), missing_errors=True)

@@ -81,12 +81,12 @@ def case_link(base_url: str, case_id: int) -> str:
     return f"{base_url}/cases/{case_id}"
 
 
-def link_for(base_url: str, line: ClockLine, *, contributor: bool) -> str:
-    """Where the person acts on it: an agency's contributors on their request's page (the
-    case page is not theirs to see), everyone else on the case page."""
+def link_for(base_url: str, line: ClockLine, *, contributor: bool) -> tuple[str, str]:
+    """Where the person acts on it, and what that page is: an agency's contributors on their
+    request's page (the case page is not theirs to see), everyone else on the case page."""
     if contributor and line.request_id is not None:
-        return f"{base_url}/requests/{line.request_id}"
-    return case_link(base_url, line.case_id)
+        return "request", f"{base_url}/requests/{line.request_id}"
+    return "case", case_link(base_url, line.case_id)
 
 
 def alert_message_id(clock_id: int, rung: str, due_on: date, user_id: int, domain: str) -> str:
@@ -135,11 +135,7 @@ def alert_text(
         f"Due: {long_date(line.due_on)}",
         f"Now: {when}",
         "",
-        (
-            f"Open the request: {link_for(base_url, line, contributor=True)}"
-            if contributor and line.request_id is not None
-            else f"Open the case: {case_link(base_url, line.case_id)}"
-        ),
+        "Open the {}: {}".format(*link_for(base_url, line, contributor=contributor)),
     ]
     if to_leads:
         body += [
@@ -169,7 +165,7 @@ def digest_text(
             f"{RUNG_TITLES[line.rung]}: {case_words(line.reference, line.pseudonym)}",
             f"  {clock_words(line.kind, line.statutory)}",
             f"  due {long_date(line.due_on)}, {timing(line.due_on, on, closures)}",
-            f"  {link_for(base_url, line, contributor=contributor)}",
+            f"  {link_for(base_url, line, contributor=contributor)[1]}",
             "",
         ]
     return subject[:300], "\n".join(body)
