@@ -57,6 +57,7 @@ from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted, 
 from casework.services.partnerships import clock_settings
 from casework.services.permissions import visible_cases_clause
 from casework.services.today import london_today
+from casework.services.wording import long_date
 from workflows.calendar import add_working_days
 from workflows.facts import MAX_TEXT
 
@@ -153,10 +154,6 @@ def _text(value: str | None, field: str, errors: dict[str, str], *, missing: str
     if len(text) > MAX_TEXT:
         errors[field] = f"Use {MAX_TEXT:,} characters or fewer"
     return text
-
-
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _names(names: Iterable[str]) -> str:
@@ -348,7 +345,7 @@ def extend(
             errors["new_due_on"] = "Enter the new due date"
         elif new_due_on <= current:
             errors["new_due_on"] = (
-                f"The new due date must be later than the current one, {_long(current)}"
+                f"The new due date must be later than the current one, {long_date(current)}"
             )
         elif new_due_on < today:
             errors["new_due_on"] = "The new due date cannot be in the past"

@@ -22,6 +22,7 @@ from casework.services.case_timeline import ClockMark, HoldSpan, Stage, Timeline
 from casework.services.case_views import KEY_DATES, allowed_events_for, clock_view
 from casework.services.cases import case_history, read_case
 from casework.services.today import LONDON, london_today
+from casework.services.wording import long_date
 from workflows import cases as workflow
 from workflows.clocks import ClockSettings
 
@@ -219,7 +220,7 @@ def _history_detail(entry: CaseEvent) -> str | None:
         return f"{facts['reviewer'].get('name')}, {facts['reviewer'].get('organisation')}"
     if entry.event == "schedule_publication" and facts.get("planned_on"):
         planned = date.fromisoformat(facts["planned_on"])
-        return f"For {planned.day} {planned:%B %Y}"
+        return f"For {long_date(planned)}"
     return None
 
 

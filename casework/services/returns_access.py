@@ -17,7 +17,7 @@ request's `agency_return` clock is running; `locked_reason` says why not otherwi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from casework.review_templates import get as get_template
 from casework.services.errors import Conflict, NotFound, NotPermitted, Refused
 from casework.services.numbers import whole_number
 from casework.services.today import LONDON
+from casework.services.wording import long_date
 
 CONTRIBUTOR = "agency_contributor"
 SAVE_CONFLICT = (
@@ -218,7 +219,3 @@ def find_chronology(template: Template, question_id: str) -> tuple[Section, Ques
 def london(moment: datetime) -> datetime:
     """A stored UTC timestamp in Europe/London."""
     return moment.replace(tzinfo=UTC).astimezone(LONDON)
-
-
-def long_date(day: date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""

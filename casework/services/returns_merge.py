@@ -48,6 +48,7 @@ from casework.services.returns_access import (
     template_of,
 )
 from casework.services.today import london_today
+from casework.services.wording import clock_time, long_date
 
 OUT_OF_DATE = "This page was out of date. Reload it and make your changes again."
 
@@ -91,7 +92,7 @@ def _clash_message(clash: Clash) -> str:
     when = ""
     if clash.changed_at:
         at = clash.changed_at
-        when = f" at {at:%-I:%M}{at:%p}".lower() + f" on {at.day} {at:%B %Y}"
+        when = f" at {clock_time(at)} on {long_date(at)}"
     return f"{clash.changed_by} changed '{clash.label}'{when}, after you opened this page"
 
 

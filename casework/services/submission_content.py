@@ -23,6 +23,8 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu
 from markupsafe import Markup, escape
 
+from casework.services.wording import long_date
+
 
 # The content model: what both renderings show, in order.
 @dataclass(frozen=True)
@@ -58,10 +60,6 @@ class Content:
     submitted_on: date
     number: int
     blocks: tuple[Block, ...]
-
-
-def long_date(day: date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 # The Word file.

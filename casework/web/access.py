@@ -24,8 +24,9 @@ from casework.services.access import (
     revoke_access,
 )
 from casework.services.errors import Conflict, Invalid
+from casework.services.wording import long_date
 from casework.web.forms import GovDateField, radio_field
-from casework.web.template_helpers import ROLE_NAMES, long_date
+from casework.web.template_helpers import ROLE_NAMES
 
 access = Blueprint("access", __name__, url_prefix="/cases/<int:case_id>/access")
 

@@ -52,6 +52,7 @@ from casework.services.admin_users import (
 from casework.services.alerts import failed_messages as list_failed_messages
 from casework.services.errors import Invalid
 from casework.services.today import LONDON
+from casework.services.wording import clock_time, long_date
 from casework.web.forms import GovDateField
 from casework.web.template_helpers import ROLE_NAMES, words
 
@@ -436,8 +437,7 @@ def remove_closure(closure_id: int):
 def _when(at: datetime) -> str:
     """8 March 2023 at 2:05pm, in London time."""
     local = at.replace(tzinfo=UTC).astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{long_date(local)} at {clock_time(local)}"
 
 
 @admin.get("/history")

@@ -27,8 +27,8 @@ from casework.services.agency_requests import (
     send_requests,
 )
 from casework.services.errors import Conflict, Invalid, Refused
+from casework.services.wording import long_date
 from casework.web.forms import GovDateField, text_field
-from casework.web.template_helpers import long_date
 
 agency_requests = Blueprint("agency_requests", __name__, url_prefix="/cases/<int:case_id>/requests")
 

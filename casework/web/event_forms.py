@@ -21,8 +21,9 @@ from wtforms.fields import RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
+from casework.services.wording import long_date
 from casework.web.forms import GovDateField, capital, legend, radio_field, text_field
-from casework.web.template_helpers import long_date, words
+from casework.web.template_helpers import words
 from workflows import cases as workflow
 from workflows.facts import EVENT_FACTS
 from workflows.themes import THEMES

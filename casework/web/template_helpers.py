@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
 from wtforms.fields import DateField
 
 from casework.services.alerts import unread_alert_count
+from casework.services.wording import clock_time, long_date
 
 ROLE_NAMES = {
     "business_manager": "Business manager",
@@ -25,13 +24,9 @@ ROLE_NAMES = {
 def init_template_helpers(app: Flask) -> None:
     app.context_processor(_context)
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(clock_time, "clock_time")
     app.add_template_filter(words, "words")
     app.add_template_global(error_summary, "error_summary")
-
-
-def long_date(day: date | None) -> str:
-    """8 March 2023, as GOV.UK writes dates."""
-    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 def words(code: str | None) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from casework.services.wording import weekday_date
 from workflows.calendar import working_days_between
 
 CLOCK_WORDS = {
@@ -45,10 +46,6 @@ RUNG_TITLES = {
 RUNG_ORDER = {"due_soon": 0, "due": 1, "overdue": 2, "escalated": 3}
 
 
-def long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -60,11 +57,11 @@ def timing(due_on: date, on: date, closures: Collection[date]) -> str:
     if on < due_on:
         left = working_days_between(on, due_on, closures)
         if left == 0:
-            return f"due {long_date(due_on)}, no working days left"
+            return f"due {weekday_date(due_on)}, no working days left"
         return f"{plural(left, 'working day')} left"
     late = working_days_between(due_on, on, closures)
     if late == 0:
-        return f"overdue since {long_date(due_on)}"
+        return f"overdue since {weekday_date(due_on)}"
     return f"{plural(late, 'working day')} late"
 
 
@@ -132,7 +129,7 @@ def alert_text(
         "",
         f"Case: {case_words(line.reference, line.pseudonym)}",
         f"Clock: {clock_words(line.kind, line.statutory)}",
-        f"Due: {long_date(line.due_on)}",
+        f"Due: {weekday_date(line.due_on)}",
         f"Now: {when}",
         "",
         "Open the {}: {}".format(*link_for(base_url, line, contributor=contributor)),
@@ -158,13 +155,13 @@ def digest_text(
     ordered = sorted(lines, key=lambda x: (-RUNG_ORDER[x.rung], x.due_on, x.reference))
     verb = "needs" if len(ordered) == 1 else "need"
     count = plural(len(ordered), "clock")
-    subject = f"Casework digest for {long_date(on)}: {count} {verb} attention"
-    body = [f"Clocks that need attention on {long_date(on)}, most pressing first.", ""]
+    subject = f"Casework digest for {weekday_date(on)}: {count} {verb} attention"
+    body = [f"Clocks that need attention on {weekday_date(on)}, most pressing first.", ""]
     for line in ordered:
         body += [
             f"{RUNG_TITLES[line.rung]}: {case_words(line.reference, line.pseudonym)}",
             f"  {clock_words(line.kind, line.statutory)}",
-            f"  due {long_date(line.due_on)}, {timing(line.due_on, on, closures)}",
+            f"  due {weekday_date(line.due_on)}, {timing(line.due_on, on, closures)}",
             f"  {link_for(base_url, line, contributor=contributor)[1]}",
             "",
         ]
