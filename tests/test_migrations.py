@@ -6,10 +6,10 @@ import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from casework.extensions import db as _db
-from casework.models import Alert, AlertClaim, Clock, OutboxMessage
+from casework.models import Alert, AlertClaim, CaseReadTotal, Clock, OutboxMessage
 from casework.services.alerts import sweep
 from tests.factories import make_case, make_partnership, make_user
 
@@ -69,3 +69,36 @@ def test_migrating_down_and_up_keeps_the_rows_that_refer_to_copied_tables(app, d
         finally:
             for connection in connections:
                 connection.close()
+
+
+def test_reads_made_before_the_totals_existed_are_totalled(app, db):
+    manager = make_user(make_partnership("Read before", "RDB"), "business_manager")
+    lead = make_user(manager.partnership, "partner_lead", partner="police")
+    case = make_case(manager)
+    _db.session.commit()
+    flask_migrate.downgrade(revision="0005")
+    reads = [
+        (manager.id, datetime(2023, 3, 6, 9, 0)),
+        (manager.id, datetime(2023, 3, 8, 16, 30)),
+        (manager.id, datetime(2023, 3, 7, 11, 15)),
+        (lead.id, datetime(2023, 3, 7, 10, 0)),
+    ]
+    with _db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM case_reads"))  # opening the case read it too
+        for user_id, at in reads:
+            connection.execute(
+                text(
+                    "INSERT INTO case_reads (case_id, user_id, read_at, via) "
+                    "VALUES (:case, :user, :at, 'web')"
+                ),
+                {"case": case.id, "user": user_id, "at": at},
+            )
+    flask_migrate.upgrade()
+    totals = _db.session.execute(
+        select(CaseReadTotal.user_id, CaseReadTotal.reads, CaseReadTotal.last_read_at)
+        .where(CaseReadTotal.case_id == case.id)
+        .order_by(CaseReadTotal.user_id)
+    ).all()
+    assert [tuple(row) for row in totals] == sorted(
+        [(manager.id, 3, datetime(2023, 3, 8, 16, 30)), (lead.id, 1, datetime(2023, 3, 7, 10, 0))]
+    )

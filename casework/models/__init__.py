@@ -2,7 +2,15 @@
 
 from casework.models.accounts import AdminChange, Invitation, SignInFailure
 from casework.models.alerts import Alert, AlertClaim, OutboxMessage
-from casework.models.cases import Case, CaseAccess, CaseEvent, CaseRead, Hold, SignOff
+from casework.models.cases import (
+    Case,
+    CaseAccess,
+    CaseEvent,
+    CaseRead,
+    CaseReadTotal,
+    Hold,
+    SignOff,
+)
 from casework.models.clocks import Clock
 from casework.models.partnerships import Agency, ClosureDay, Partnership
 from casework.models.rapid_review import (
@@ -35,6 +43,7 @@ __all__ = [
     "CaseAccess",
     "CaseEvent",
     "CaseRead",
+    "CaseReadTotal",
     "ClosureDay",
     "Clock",
     "Hold",

@@ -259,3 +259,18 @@ class CaseRead(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
     via: Mapped[str] = mapped_column(String(10))  # where: "api", "api_list", "web", ...
+
+
+class CaseReadTotal(db.Model):
+    """How many times each person has read a case, and when last: kept up to date with every
+    `CaseRead`, so the case page's "who has read it" costs one row per reader however often
+    the case has been read (counting the reads themselves grew with every view)."""
+
+    __tablename__ = "case_read_totals"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    reads: Mapped[int]
+    last_read_at: Mapped[datetime]

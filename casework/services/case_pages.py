@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import Case, CaseEvent, CaseRead, User
+from casework.models import Case, CaseEvent, CaseReadTotal, User
 from casework.services.access import Grant, grants_for_case
 from casework.services.case_timeline import ClockMark, HoldSpan, Stage, Timeline, draw_timeline
 from casework.services.case_views import KEY_DATES, allowed_events_for, clock_view
@@ -262,14 +262,12 @@ def _action(user: User, event: str) -> str:
 
 
 def read_audit(case_id: int) -> list[Reader]:
-    """Who has read the case, how many times and when last: one grouped query."""
-    last = func.max(CaseRead.read_at)
+    """Who has read the case, how many times and when last: a row per reader."""
     rows = db.session.execute(
-        select(User.name, User.role, func.count(CaseRead.id), last)
-        .join(User, User.id == CaseRead.user_id)
-        .where(CaseRead.case_id == case_id)
-        .group_by(User.id, User.name, User.role)
-        .order_by(last.desc(), User.name)
+        select(User.name, User.role, CaseReadTotal.reads, CaseReadTotal.last_read_at)
+        .join(User, User.id == CaseReadTotal.user_id)
+        .where(CaseReadTotal.case_id == case_id)
+        .order_by(CaseReadTotal.last_read_at.desc(), User.name)
     ).all()
     return [Reader(name, role, count, _in_london(at)) for name, role, count, at in rows]
 

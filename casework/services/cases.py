@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
 from casework.extensions import db
-from casework.models import Case, CaseEvent, CaseRead, Clock, User
+from casework.models import Case, CaseEvent, Clock, User
 from casework.services.clocks import open_clock_overdue_clause, recompute_clocks
 from casework.services.errors import Invalid, NotFound
 from casework.services.json_rows import json_rows, loads, nested_json
@@ -21,6 +21,7 @@ from casework.services.permissions import (
     require_may_open_cases,
     visible_cases_clause,
 )
+from casework.services.read_audit import record_reads
 from casework.services.today import london_today
 from workflows.cases import NATURES, STATES
 from workflows.clocks import ClockSettings
@@ -137,7 +138,7 @@ def read_case(user: User, case_id: int, *, via: str) -> tuple[Case, ClockSetting
     if row is None:
         raise NotFound("There is no case with that id.")
     case, closures = row
-    db.session.add(CaseRead(case_id=case.id, user_id=user.id, via=via))
+    record_reads(user, [case.id], via=via)
     return case, clock_settings(case.partnership_id, parse_closures(closures))
 
 
@@ -145,7 +146,7 @@ def read_cases(user: User, *, via: str, **filters: Any) -> CasePage:
     """`list_cases` for a list that shows each case's detail (the API's list): every case
     returned is recorded as read, as `read_case` records one, and committed."""
     page = list_cases(user, **filters)
-    db.session.add_all(CaseRead(case_id=case.id, user_id=user.id, via=via) for case in page.items)
+    record_reads(user, (case.id for case in page.items), via=via)
     db.session.commit()
     return page
 
@@ -153,7 +154,7 @@ def read_cases(user: User, *, via: str, **filters: Any) -> CasePage:
 def record_read(user: User, case: Case, *, via: str) -> None:
     """Record that `user` was shown the detail of a case already loaded for them (as the
     answer to an event they fired), and commit."""
-    db.session.add(CaseRead(case_id=case.id, user_id=user.id, via=via))
+    record_reads(user, [case.id], via=via)
     db.session.commit()
 
 

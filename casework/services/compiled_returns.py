@@ -21,13 +21,14 @@ from typing import Any
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import AgencyRequest, Case, CaseRead, Clock, ReturnSubmission, User
+from casework.models import AgencyRequest, Case, Clock, ReturnSubmission, User
 from casework.review_templates import Template, UnknownTemplate
 from casework.review_templates import get as registry_get
 from casework.services.agency_clocks import current_clock, due_now, held
 from casework.services.errors import NotFound, NotPermitted
 from casework.services.numbers import whole_number
 from casework.services.permissions import require_case_reader, visible_cases_clause
+from casework.services.read_audit import record_reads
 from casework.services.today import london_today
 
 READS_PAPERS = frozenset({"business_manager", "partner_lead", "panel_member", "scrutineer"})
@@ -66,7 +67,7 @@ def load_papers_case(user: User, case_id: int, *, via: str) -> Case:
         raise NotFound("There is no case with that id.")
     if user.role not in READS_PAPERS:
         raise NotPermitted("Your role does not give access to the rapid review papers.")
-    db.session.add(CaseRead(case_id=case.id, user_id=user.id, via=via))
+    record_reads(user, [case.id], via=via)
     db.session.commit()
     return case
 
