@@ -32,9 +32,7 @@ class PasswordForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
+    return security.local_path(target) or url_for("home.index")
 
 
 def _start_session(user) -> None:

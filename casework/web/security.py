@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
@@ -91,8 +92,24 @@ def _next_target() -> str | None:
     target = request.full_path if request.method == "GET" else request.referrer or ""
     if request.method != "GET" and target.startswith(request.host_url):
         target = "/" + target[len(request.host_url) :]
-    target = target.rstrip("?")
-    return target if target.startswith("/") and not target.startswith("//") else None
+    return local_path(target.rstrip("?"))
+
+
+def local_path(target: str | None) -> str | None:
+    r"""`target` if it is a path on this site, else None: where to go after signing in.
+
+    Browsers ignore tabs and line breaks in a URL and read a backslash as a slash, so
+    "/\t/evil.example" or "/\evil.example" would leave the site though they start with one
+    slash; anything with those, a scheme or a host is refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def _security_headers(response):

@@ -49,9 +49,25 @@ def test_signing_in_and_out(web, manager):
     assert browser.get("/").status_code == 302
 
 
-def test_next_never_leaves_the_site(web, manager):
-    response = sign_in(web(), manager.email, PASSWORD, next_path="//evil.example.org/")
-    assert response.headers["Location"] == "/"
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "//evil.example.org/",
+        "/%09/evil.example.org/phish",  # a tab, which browsers drop: //evil.example.org
+        "/%0d%0a/evil.example.org",  # a line break (was a server error after signing in)
+        "/%5Cevil.example.org",  # a backslash, which browsers read as a slash
+        "https://evil.example.org/",
+        "javascript:alert(1)",
+    ],
+)
+def test_next_never_leaves_the_site(web, manager, next_path):
+    response = sign_in(web(), manager.email, PASSWORD, next_path=next_path)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_next_keeps_a_page_of_the_site_with_its_query(web, manager):
+    response = sign_in(web(), manager.email, PASSWORD, next_path="/cases/%3Fstate%3Dclosed")
+    assert response.headers["Location"] == "/cases/?state=closed"
 
 
 def test_the_same_message_whether_the_email_exists_or_not(web, manager):
