@@ -22,11 +22,11 @@ install: $(STAMP) ## Create the virtual environment and install everything (pinn
 
 .PHONY: db
 db: install ## Create or upgrade the database schema (DATABASE_URL, default SQLite in instance/)
-	$(FLASK) db upgrade
+	CASEWORK_ENV=$${CASEWORK_ENV:-development} $(FLASK) db upgrade
 
 .PHONY: demo
 demo: db ## Load the demonstration data if the database is empty
-	$(FLASK) casework demo-data
+	CASEWORK_ENV=development $(FLASK) casework demo-data
 
 .PHONY: run
 run: demo ## Set up on SQLite with demonstration data; serve http://127.0.0.1:5000 and run the scheduler

@@ -700,7 +700,7 @@ def run_backend(backend: str, args: argparse.Namespace, today: date) -> list[Row
     progress(f"{backend}: creating the database")
     try:
         with database(backend) as url:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEVELOPMENT": True})
             with app.app_context():
                 try:
                     rows = _run(backend, args, today)

@@ -447,7 +447,9 @@ def in_process(
     url: str, password: str, targets: list[Target], profile: bool
 ) -> tuple[list[InProcess], dict[str, str]]:
     """Time each page through Flask's test client, counting and timing its SQL."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSECURE_COOKIES": True})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSECURE_COOKIES": True, "DEVELOPMENT": True}
+    )
     client = app.test_client()
     client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
     page = client.get("/sign-in").get_data(as_text=True)
@@ -538,7 +540,7 @@ def run_backend(backend: str, args: argparse.Namespace, today: date) -> list[Row
 
 def _run(backend: str, url: str, args: argparse.Namespace, today: date) -> list[Row]:
     started = time.perf_counter()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEVELOPMENT": True})
     with app.app_context():
         try:
             built = build_database(args, today)

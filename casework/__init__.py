@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from casework.config import load_config
+from casework.config import DEVELOPMENT_SECRET_KEY, load_config
 from casework.extensions import db, migrate
 from casework.mail import init_app as mail_init_app
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    _refuse_a_public_secret_key(app)
 
     # Ids in URLs stop at the database's integer range: a larger one is simply not found,
     # rather than an overflow error from PostgreSQL.
@@ -51,6 +52,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_web(app)
     app.cli.add_command(cli)
     return app
+
+
+def _refuse_a_public_secret_key(app: Flask) -> None:
+    """Sessions are signed cookies: with the development key, which is in the source, anyone
+    could sign one that says they are an admin. Only development and the tests may use it."""
+    if app.config["DEVELOPMENT"] or app.config.get("TESTING"):
+        return
+    if app.config.get("SECRET_KEY") in (None, "", DEVELOPMENT_SECRET_KEY):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it to a long random value, for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`, and keep it secret "
+            "(or set CASEWORK_ENV=development to try Casework on your own machine)."
+        )
 
 
 @event.listens_for(Engine, "connect")

@@ -14,6 +14,11 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+# Signs the session cookies of `make run` and the tests. Anyone can read it here, so anyone
+# could forge a session signed with it: `create_app` refuses it outside development.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Settings for `create_app`. `DATABASE_URL` picks the database (SQLite file by default)."""
     default_db = "sqlite:///" + str(Path(instance_path) / "casework.sqlite")
@@ -24,8 +29,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return {
+        "DEVELOPMENT": os.environ.get("CASEWORK_ENV") == "development",
         "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
         "API_PAGE_SIZE": 50,
         # GOV.UK Frontend's fonts, CSS and JavaScript change only with a release.
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,

@@ -23,6 +23,10 @@ from casework import create_app
 from casework.extensions import db as _db
 from tests.factories import make_partnership, make_user
 
+# The processes the tests start (the scheduler, `run_both`) are configured from the environment
+# as in production, where a SECRET_KEY of one's own is required.
+os.environ.setdefault("SECRET_KEY", uuid.uuid4().hex + uuid.uuid4().hex)
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
