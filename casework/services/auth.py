@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.extensions import db
@@ -184,11 +184,21 @@ def accept_invitation(token: str, password: str, confirm: str) -> User:
         errors["confirm"] = "Passwords must match"
     if errors:
         raise Invalid("Choose a password.", errors)
-    invitation.user.password_hash = generate_password_hash(password)
-    invitation.used_at = utcnow()
-    db.session.execute(delete(SignInFailure).where(SignInFailure.email == invitation.user.email))
+    user = invitation.user
+    # Claimed by a conditional update: of two uses of one link at the same moment, the second
+    # finds it used (on PostgreSQL it waits for the first to commit, then finds no row).
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise NotFound("This invitation link has expired or has already been used.")
+    user.password_hash = generate_password_hash(password)
+    db.session.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
     db.session.commit()
-    return invitation.user
+    return user
 
 
 def failures_in_window(email: str, now: datetime | None = None) -> int:
