@@ -282,6 +282,33 @@ def test_two_people_on_one_section_changing_different_answers_keep_both(
     assert answers["parallel_processes_details"] == "Inquest opened in May"
 
 
+def test_a_colleagues_nil_return_gives_back_what_was_typed_to_copy(web, police, colleague, rid):
+    """One person types the involvement summary while a colleague answers "no involvement",
+    then submits the nil return. Each save of the summary is refused, and the page said why
+    but had no box and no trace of the text: it was thrown away."""
+    first, second = web(police), web(colleague)
+    post_section(first, rid, "involvement_check", {"had_involvement": "yes"})
+    loaded = revision_on(first.get(section_url(rid, "involvement")))
+    post_section(second, rid, "involvement_check", {"had_involvement": "no"})
+
+    typed = "Two home visits by the neighbourhood team.\nThe mother's call in May."
+    page = post_section(first, rid, "involvement", {"involvement_summary": typed}, revision=loaded)
+    assert page.status_code == 200 and page.title.startswith("Error: Involvement over")
+    body = main(page)
+    assert "There is a problem" in body and "does not apply to your return" in body
+    assert "Describe your agency's involvement" in body
+    assert "Your answer, not saved" in body and typed in body
+    assert "<textarea" not in body  # shown to copy, not to save: the question is not asked
+    assert "involvement_summary" not in stored(rid).answers
+
+    assert submit(second, rid).status_code == 302
+    page = post_section(first, rid, "involvement", {"involvement_summary": typed}, revision=loaded)
+    body = main(page)
+    assert page.status_code == 200 and "nil return was submitted" in body and "is locked" in body
+    assert "Your answer, not saved" in body and typed in body
+    assert stored(rid).answers == {"had_involvement": "no"}
+
+
 # The chronology -----------------------------------------------------------------------------
 
 
