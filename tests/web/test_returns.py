@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from casework.extensions import db as _db
 from casework.models import AgencyRequest, Clock, ReturnSubmission
-from casework.services.agency_requests import send_requests
+from casework.services.agency_requests import return_for_amendment, send_requests
 from casework.services.events import fire_event
 from casework.services.returns import request_for
 from casework.services.today import london_today
@@ -145,6 +146,27 @@ def test_while_the_case_is_on_hold_every_page_shows_the_request_paused(
     assert paused in main(manager.get(f"/cases/{case.id}/requests"))
     assert paused in main(manager.get(f"/cases/{case.id}/requests/{rid}"))
     assert paused in main(manager.get(f"/cases/{case.id}/compiled-returns"))
+
+
+def test_a_return_for_amendment_past_its_new_due_date_shows_overdue_to_the_agency(
+    web, police, rid, case, business_manager
+):
+    """Sent back for amendment and not resubmitted by the new due date: the manager's pages
+    said overdue while the agency's list and task list still said "Returned for amendment"."""
+    browser = web(police)
+    post_section(browser, rid, "involvement_check", {"had_involvement": "no"})
+    assert submit(browser, rid).status_code == 302
+    a_month_ago = london_today() - timedelta(days=30)  # due 5 working days after: passed
+    return_for_amendment(business_manager, rid, "Check the school's records", today=a_month_ago)
+
+    overdue = '<strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+    for path in ("/requests/", f"/requests/{rid}"):
+        body = main(browser.get(path))
+        assert overdue in body and "Returned for amendment</strong>" not in body
+    assert "Check the school's records" in main(browser.get(f"/requests/{rid}"))
+    manager = web(business_manager)
+    assert "Overdue by" in main(manager.get(f"/cases/{case.id}/requests"))
+    assert overdue in main(manager.get(f"/cases/{case.id}/compiled-returns"))
 
 
 def test_contributors_never_see_the_case_page(web, police, rid, case):
