@@ -407,6 +407,25 @@ def test_a_chronology_entry_needs_all_four_fields_and_no_future_date(police, req
     assert chronology_for(police, request_id, EVENTS).entries == []
 
 
+def test_a_chronology_entry_dated_outside_1990_to_2099_is_refused(police, request_id):
+    """A year typed as 0001 was stored, and went into the compiled returns."""
+    save(police, request_id, "involvement_check", {"had_involvement": "yes"})
+    out_of_range = {f"{EVENTS}-date": "The date of the event must be between 1990 and 2099"}
+    with pytest.raises(Invalid) as error:
+        add_chronology_entry(police, request_id, EVENTS, event_form("0001-02-01"), SUBMITTED_ON)
+    assert error.value.fields == out_of_range
+    entry_id = add_event(police, request_id, "1990-01-01")
+    revision = request_for(police, request_id).revision
+    with pytest.raises(Invalid) as error:
+        change_chronology_entry(
+            police, request_id, EVENTS, entry_id, event_form("1989-12-31"), revision, SUBMITTED_ON
+        )
+    assert error.value.fields == out_of_range
+    assert [line.entry["date"] for line in chronology_for(police, request_id, EVENTS).entries] == [
+        "1990-01-01"
+    ]
+
+
 def test_two_people_adding_events_keep_both_and_changing_a_removed_one_clashes(
     police, police_colleague, request_id
 ):

@@ -372,6 +372,18 @@ def test_events_are_added_changed_and_removed_one_per_page(web, police, rid):
     assert browser.get(f"/requests/{rid}/chronology/learning").status_code == 404
 
 
+def test_an_event_dated_outside_1990_to_2099_is_refused_with_the_input_kept(web, police, rid):
+    browser = web(police)
+    post_section(browser, rid, "involvement_check", {"had_involvement": "yes"})
+    listing = f"/requests/{rid}/chronology/{EVENTS}"
+    page = browser.post(f"{listing}/add", event("1", "2", "0001", "Visit"))
+    assert page.status_code == 200 and page.title.startswith("Error: ")
+    body = text(page)
+    assert "The date of the event must be between 1990 and 2099" in body
+    assert f'href="#{EVENTS}-date-day"' in body and 'value="0001"' in body
+    assert "You have not added any events yet." in text(browser.get(listing))
+
+
 def test_changing_an_event_someone_else_removed_shows_the_clash(web, police, colleague, rid):
     first, second = web(police), web(colleague)
     post_section(first, rid, "involvement_check", {"had_involvement": "yes"})
