@@ -23,6 +23,7 @@ from casework.review_templates.answers import (
     form_value,
 )
 from casework.review_templates.dates import DateProblem, date_parts, display_date, parse_parts
+from workflows.facts import DATE_RANGE, FIRST_DAY, LAST_DAY
 
 ENTRY_FIELDS = {
     "date": "Date",
@@ -40,6 +41,7 @@ ENTRY_MESSAGES = {
     "incomplete_date": "The date of the event must include a {missing}",
     "invalid_year": "The date of the event must have a year with 4 numbers",
     "invalid_date": "The date of the event must be a real date",
+    "out_of_range": f"The date of the event must be {DATE_RANGE}",
     "future_date": "The date of the event must be today or in the past",
     "what_happened": "Enter what happened",
     "practitioner_role": "Enter the practitioner's role",
@@ -62,7 +64,8 @@ class Chronology(AnswerType):
         return date_boxes + [f"{question.id}-{name}" for name in ENTRY_TEXT_LIMITS]
 
     def clean(self, question, raw, today: date | None = None) -> Cleaned:
-        """One entry from the entry page. With `today`, a date after it is refused."""
+        """One entry from the entry page: a date in the engine's range (a year typed wrong,
+        such as 0001, would go into the compiled returns) and, with `today`, not after it."""
         errors: dict[str, str] = {}
         entry: dict[str, str] = {}
         date_field = f"{question.id}-date"
@@ -75,6 +78,8 @@ class Chronology(AnswerType):
         else:
             if on is None:
                 errors[date_field] = ENTRY_MESSAGES["date"]
+            elif not FIRST_DAY <= on <= LAST_DAY:
+                errors[date_field] = ENTRY_MESSAGES["out_of_range"]
             elif today is not None and on > today:
                 errors[date_field] = ENTRY_MESSAGES["future_date"]
             else:

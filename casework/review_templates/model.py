@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from casework.review_templates.answers import AnswerType, Cleaned, handler_for
+from casework.review_templates.answers import AnswerType, Cleaned, form_list, handler_for
 
 YES_NO = ("yes", "Yes"), ("no", "No")
 
@@ -85,6 +85,16 @@ class Question:
 
     def form_values(self, value: Any) -> dict[str, Any]:
         return self.handler.form_values(self, value)
+
+    def display_posted(self, raw: Mapping[str, Any]) -> str | None:
+        """What a page posted for this question, written out as `display` does, or as typed
+        when it is not a valid answer (too long, not a real date); None when left blank. For
+        showing back an answer that could not be saved, so that it can be copied."""
+        cleaned = self.clean(raw)
+        if cleaned.ok:
+            return self.display(cleaned.value) if self.is_answered(cleaned.value) else None
+        typed = [text for name in self.field_names for text in form_list(raw, name)]
+        return " ".join(typed).replace("\r\n", "\n") or None
 
 
 @dataclass(frozen=True)

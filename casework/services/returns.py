@@ -200,18 +200,20 @@ def _summary(case: Case) -> CaseSummary:
 
 
 def _status(request: AgencyRequest, case: Case, clock: Clock | None, today: date) -> str:
-    """submitted, nil_return, closed, paused, returned_for_amendment, overdue, in_progress,
+    """submitted, nil_return, closed, paused, overdue, returned_for_amendment, in_progress,
     not_started."""
     if request.status == "submitted":
         return "nil_return" if request.nil_return else "submitted"
     if case.state != "rapid_review" or not clock_open(clock):
         return "closed"
-    if held(clock):  # as the manager's pages rank it: paused first
+    # Ranked as the manager's pages and the compiled returns rank it: paused, then overdue
+    # (an amendment past its new due date is late, and the agency must see that too).
+    if held(clock):
         return "paused"
-    if request.amendment_round:
-        return "returned_for_amendment"
     if today > due_now(request, clock):
         return "overdue"
+    if request.amendment_round:
+        return "returned_for_amendment"
     return "in_progress" if request.revision else "not_started"
 
 

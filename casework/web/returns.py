@@ -20,6 +20,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from casework.review_templates import Question, Section
 from casework.review_templates.chronology import ENTRY_FIELDS, ENTRY_TEXT_LIMITS
 from casework.services.errors import Conflict, Invalid, Refused
 from casework.services.numbers import whole_number
@@ -183,6 +184,7 @@ def section(request_id: int, section_id: str):
             revision = _posted_revision(revision)
         else:
             return _after_saving(request_id, section_id, later)
+    not_saved = _not_asked(section, questions) if request.method == "POST" else []
     dates = {q.id for q in questions if q.type == "date"}
     return render_template(
         "returns/section.html",
@@ -196,6 +198,7 @@ def section(request_id: int, section_id: str):
         error_list=_error_list(errors, dates),
         clashes={clash.answer_id: clash for clash in clashes},
         problem=problem,
+        not_saved=not_saved,
         from_check=request.args.get("from") == "check",
     )
 
@@ -203,6 +206,20 @@ def section(request_id: int, section_id: str):
 def _posted_answers(questions) -> dict:
     names = [name for q in questions if q.type != "chronology" for name in q.field_names]
     return _posted(names, {q.id for q in questions if q.type == "multiple_choice"})
+
+
+def _not_asked(section: Section, questions: list[Question]) -> list[tuple[Question, str]]:
+    """(question, what was posted for it) for the section's questions this page no longer
+    asks. A colleague's answer since the page was loaded (a nil return) hides them, so the
+    save is refused and their boxes are gone: the text is shown to copy rather than lost."""
+    asked = {q.id for q in questions}
+    return [
+        (q, typed)
+        for q in section.questions
+        if q.type != "chronology"
+        and q.id not in asked
+        and (typed := q.display_posted(request.form)) is not None
+    ]
 
 
 # The chronology ---------------------------------------------------------------------------

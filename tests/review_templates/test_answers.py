@@ -124,3 +124,20 @@ def test_every_answer_type_has_a_required_message():
     assert {name: "required" in handler.messages for name, handler in ANSWER_TYPES.items()} == {
         name: True for name in ANSWER_TYPES
     }
+
+
+def test_what_a_page_posted_is_written_out_to_show_back_unsaved():
+    """For a page that could not save an answer (the question stopped applying meanwhile): as
+    "check your answers" writes it, or just as typed when it is not a valid answer."""
+    text = question("long_text", max_characters=20)
+    assert text.display_posted({"q": " Two visits\r\nin May "}) == "Two visits\nin May"
+    too_long = "Two visits\r\nin May and June"  # not an answer, but theirs to copy
+    assert text.display_posted({"q": too_long}) == "Two visits\nin May and June"
+    assert text.display_posted({"q": "  "}) is None and text.display_posted({}) is None
+    fruit = (Option("a", "Apple"), Option("b", "Banana"), Option("none", "None", True))
+    assert question("multiple_choice", options=fruit).display_posted({"q": ["b", "a"]}) == (
+        "Apple\nBanana"
+    )
+    assert question("yes_no").display_posted({"q": "no"}) == "No"
+    assert question("date").display_posted(date_form("9", "2", "2024")) == "9 February 2024"
+    assert question("date").display_posted(date_form("31", "4", "2024")) == "31 4 2024"

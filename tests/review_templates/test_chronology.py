@@ -57,6 +57,17 @@ def test_the_date_of_an_entry_is_real_and_not_in_the_future():
     assert EVENTS.clean(entry_form(day="2"), today=today).ok
 
 
+def test_the_date_of_an_entry_is_between_1990_and_2099_as_every_date_is():
+    """A year typed wrong (0001) was taken, listed as "1 February 1" and went into the
+    compiled returns and the Panel's document."""
+    out_of_range = {"events-date": "The date of the event must be between 1990 and 2099"}
+    assert EVENTS.clean(entry_form(year="0001")).errors == out_of_range
+    assert EVENTS.clean(entry_form(day="31", month="12", year="1989")).errors == out_of_range
+    assert EVENTS.clean(entry_form(day="1", month="1", year="2100")).errors == out_of_range
+    assert EVENTS.clean(entry_form(day="1", month="1", year="1990")).ok
+    assert EVENTS.clean(entry_form(day="31", month="12", year="2099")).ok
+
+
 def test_entry_texts_have_limits():
     errors = EVENTS.clean(entry_form(what_happened="x" * 2001, practitioner_role="r" * 201)).errors
     assert errors == {

@@ -16,6 +16,7 @@ from casework.models import (
     Clock,
     ReturnSubmission,
 )
+from casework.services.agency_request_views import request_overview
 from casework.services.agency_requests import cancel, return_for_amendment, send_requests
 from casework.services.errors import Invalid, NotFound, NotPermitted, Refused
 from casework.services.events import fire_event
@@ -406,6 +407,25 @@ def test_a_chronology_entry_needs_all_four_fields_and_no_future_date(police, req
     assert chronology_for(police, request_id, EVENTS).entries == []
 
 
+def test_a_chronology_entry_dated_outside_1990_to_2099_is_refused(police, request_id):
+    """A year typed as 0001 was stored, and went into the compiled returns."""
+    save(police, request_id, "involvement_check", {"had_involvement": "yes"})
+    out_of_range = {f"{EVENTS}-date": "The date of the event must be between 1990 and 2099"}
+    with pytest.raises(Invalid) as error:
+        add_chronology_entry(police, request_id, EVENTS, event_form("0001-02-01"), SUBMITTED_ON)
+    assert error.value.fields == out_of_range
+    entry_id = add_event(police, request_id, "1990-01-01")
+    revision = request_for(police, request_id).revision
+    with pytest.raises(Invalid) as error:
+        change_chronology_entry(
+            police, request_id, EVENTS, entry_id, event_form("1989-12-31"), revision, SUBMITTED_ON
+        )
+    assert error.value.fields == out_of_range
+    assert [line.entry["date"] for line in chronology_for(police, request_id, EVENTS).entries] == [
+        "1990-01-01"
+    ]
+
+
 def test_two_people_adding_events_keep_both_and_changing_a_removed_one_clashes(
     police, police_colleague, request_id
 ):
@@ -568,6 +588,24 @@ def test_a_return_sent_back_for_amendment_reopens_and_is_submitted_again(
     ).all()
     assert len(first.answers[EVENTS]) == 1 and len(second.answers[EVENTS]) == 2
     assert first.return_comment == "Add the school's referral"
+
+
+def test_a_return_for_amendment_past_its_new_due_date_is_overdue_as_the_manager_sees_it(
+    police, business_manager, request_id, case
+):
+    """The manager's list and the compiled returns said overdue; the contributor's pages kept
+    saying "returned for amendment", so the agency never learned it was late."""
+    save(police, request_id, "involvement_check", {"had_involvement": "no"})
+    submit_return(police, request_id, SUBMITTED_ON)
+    return_for_amendment(business_manager, request_id, "Say why", today=date(2023, 3, 20))
+    due = date(2023, 3, 27)  # 5 working days later
+    on_time = request_for(police, request_id, today=due)
+    assert (on_time.due_on, on_time.status) == (due, "returned_for_amendment")
+    late = date(2023, 3, 28)
+    assert request_for(police, request_id, today=late).status == "overdue"
+    assert [item.status for item in my_requests(police, today=late)] == ["overdue"]
+    lines = request_overview(business_manager, case.id, today=late).requests
+    assert {line.id: line.status for line in lines}[request_id] == "overdue"
 
 
 def test_a_request_closed_by_the_case_leaving_the_rapid_review_cannot_be_changed(

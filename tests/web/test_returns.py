@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from casework.extensions import db as _db
 from casework.models import AgencyRequest, Clock, ReturnSubmission
-from casework.services.agency_requests import send_requests
+from casework.services.agency_requests import return_for_amendment, send_requests
 from casework.services.events import fire_event
 from casework.services.returns import request_for
 from casework.services.today import london_today
@@ -145,6 +146,27 @@ def test_while_the_case_is_on_hold_every_page_shows_the_request_paused(
     assert paused in main(manager.get(f"/cases/{case.id}/requests"))
     assert paused in main(manager.get(f"/cases/{case.id}/requests/{rid}"))
     assert paused in main(manager.get(f"/cases/{case.id}/compiled-returns"))
+
+
+def test_a_return_for_amendment_past_its_new_due_date_shows_overdue_to_the_agency(
+    web, police, rid, case, business_manager
+):
+    """Sent back for amendment and not resubmitted by the new due date: the manager's pages
+    said overdue while the agency's list and task list still said "Returned for amendment"."""
+    browser = web(police)
+    post_section(browser, rid, "involvement_check", {"had_involvement": "no"})
+    assert submit(browser, rid).status_code == 302
+    a_month_ago = london_today() - timedelta(days=30)  # due 5 working days after: passed
+    return_for_amendment(business_manager, rid, "Check the school's records", today=a_month_ago)
+
+    overdue = '<strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+    for path in ("/requests/", f"/requests/{rid}"):
+        body = main(browser.get(path))
+        assert overdue in body and "Returned for amendment</strong>" not in body
+    assert "Check the school's records" in main(browser.get(f"/requests/{rid}"))
+    manager = web(business_manager)
+    assert "Overdue by" in main(manager.get(f"/cases/{case.id}/requests"))
+    assert overdue in main(manager.get(f"/cases/{case.id}/compiled-returns"))
 
 
 def test_contributors_never_see_the_case_page(web, police, rid, case):
@@ -282,6 +304,33 @@ def test_two_people_on_one_section_changing_different_answers_keep_both(
     assert answers["parallel_processes_details"] == "Inquest opened in May"
 
 
+def test_a_colleagues_nil_return_gives_back_what_was_typed_to_copy(web, police, colleague, rid):
+    """One person types the involvement summary while a colleague answers "no involvement",
+    then submits the nil return. Each save of the summary is refused, and the page said why
+    but had no box and no trace of the text: it was thrown away."""
+    first, second = web(police), web(colleague)
+    post_section(first, rid, "involvement_check", {"had_involvement": "yes"})
+    loaded = revision_on(first.get(section_url(rid, "involvement")))
+    post_section(second, rid, "involvement_check", {"had_involvement": "no"})
+
+    typed = "Two home visits by the neighbourhood team.\nThe mother's call in May."
+    page = post_section(first, rid, "involvement", {"involvement_summary": typed}, revision=loaded)
+    assert page.status_code == 200 and page.title.startswith("Error: Involvement over")
+    body = main(page)
+    assert "There is a problem" in body and "does not apply to your return" in body
+    assert "Describe your agency's involvement" in body
+    assert "Your answer, not saved" in body and typed in body
+    assert "<textarea" not in body  # shown to copy, not to save: the question is not asked
+    assert "involvement_summary" not in stored(rid).answers
+
+    assert submit(second, rid).status_code == 302
+    page = post_section(first, rid, "involvement", {"involvement_summary": typed}, revision=loaded)
+    body = main(page)
+    assert page.status_code == 200 and "nil return was submitted" in body and "is locked" in body
+    assert "Your answer, not saved" in body and typed in body
+    assert stored(rid).answers == {"had_involvement": "no"}
+
+
 # The chronology -----------------------------------------------------------------------------
 
 
@@ -321,6 +370,18 @@ def test_events_are_added_changed_and_removed_one_per_page(web, police, rid):
     assert "Visit (rearranged)" in body and "Referral" not in body
     assert browser.get(f"{listing}/2").status_code == 404
     assert browser.get(f"/requests/{rid}/chronology/learning").status_code == 404
+
+
+def test_an_event_dated_outside_1990_to_2099_is_refused_with_the_input_kept(web, police, rid):
+    browser = web(police)
+    post_section(browser, rid, "involvement_check", {"had_involvement": "yes"})
+    listing = f"/requests/{rid}/chronology/{EVENTS}"
+    page = browser.post(f"{listing}/add", event("1", "2", "0001", "Visit"))
+    assert page.status_code == 200 and page.title.startswith("Error: ")
+    body = text(page)
+    assert "The date of the event must be between 1990 and 2099" in body
+    assert f'href="#{EVENTS}-date-day"' in body and 'value="0001"' in body
+    assert "You have not added any events yet." in text(browser.get(listing))
 
 
 def test_changing_an_event_someone_else_removed_shows_the_clash(web, police, colleague, rid):
