@@ -57,6 +57,8 @@ def _is_public() -> bool:
 
 
 def _start_request():
+    if request.endpoint == "static":
+        return None  # the GOV.UK assets: public, and nobody's activity
     g.csp_nonce = secrets.token_urlsafe(16)
     if request.blueprint == "api":
         return None  # the API refuses bad text itself, once the token is checked
@@ -71,11 +73,10 @@ def _start_request():
             session.clear()
             flash(TIMED_OUT, "timeout")
             return redirect(url_for("auth.sign_in_page", next=_next_target()))
-        if seen is None or moment.timestamp() - seen >= 60:
-            # Once a minute is precise enough for a 30-minute limit, and spares re-signing
-            # the session cookie on every request.
-            session["last_seen"] = moment.timestamp()
-        if request.method == "GET" and request.endpoint != "static":
+        # Every request, so the limit counts from the last one exactly (stored once a minute,
+        # someone was signed out up to a minute early).
+        session["last_seen"] = moment.timestamp()
+        if request.method == "GET":
             # The unread count every page shows, asked now in the request's first transaction:
             # asked while rendering, after a service has committed, it cost a second one.
             g.unread_alerts = unread_alert_count(current_user)

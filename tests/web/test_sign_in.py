@@ -116,6 +116,18 @@ def test_idle_time_out(web, manager, monkeypatch, idle_minutes, still_signed_in)
         assert "inactive for 30 minutes" in page
 
 
+def test_the_idle_time_counts_from_the_last_request(web, manager, monkeypatch):
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    start = security.now()
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(seconds=59))
+    assert browser.get("/cases/").status_code == 200
+    # 29 minutes 30 seconds after that request: 30 minutes 29 seconds after signing in.
+    later = start + timedelta(seconds=59) + timedelta(minutes=29, seconds=30)
+    monkeypatch.setattr(security, "now", lambda: later)
+    assert browser.get("/cases/").status_code == 200
+
+
 def test_a_form_posted_after_the_time_out_lands_on_sign_in(web, manager, monkeypatch):
     browser = web()
     sign_in(browser, manager.email, PASSWORD)
