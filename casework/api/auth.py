@@ -1,11 +1,14 @@
-"""Every API request but the OpenAPI document needs `Authorization: Bearer <token>`."""
+"""Every API request but the OpenAPI document needs `Authorization: Bearer <token>`.
+
+Only the token is checked here: what the request sent is checked by each view (`params.py`),
+once the user is known to be allowed to see the case and to act, since a 401, 404 or 403
+comes before a 422.
+"""
 
 from flask import g, request
 
 from casework.api import api
 from casework.api.errors import error_response
-from casework.request_checks import refusal
-from casework.services.errors import Invalid
 from casework.services.users import user_for_token
 
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
@@ -23,12 +26,3 @@ def authenticate():
         return response
     g.api_user = user
     return None
-
-
-@api.before_request
-def refuse_bad_text():
-    """After the token check (401 comes first): text no database can store, or a body too
-    deep to read, is refused before anything is read or saved."""
-    why = None if request.endpoint in PUBLIC_ENDPOINTS else refusal()
-    if why:
-        raise Invalid(why, {"body": why})

@@ -3,16 +3,18 @@
 from flask import g, jsonify, request
 
 from casework.api import api
-from casework.api.params import check_params, date_param, int_param
+from casework.api.params import check_request, date_param, int_param
 from casework.services.case_views import clock_view
 from casework.services.clocks import list_clocks
 from casework.services.partnerships import clock_settings
+from casework.services.permissions import require_case_reader
 from casework.services.today import london_today
 
 
 @api.get("/clocks")
 def clocks_index():
-    check_params({"status", "on", "page", "per_page"})
+    require_case_reader(g.api_user)  # 403 before 422 (the service checks it again)
+    check_request({"status", "on", "page", "per_page"})
     on = date_param("on") or london_today()
     page = list_clocks(
         g.api_user,

@@ -23,6 +23,12 @@ def domain_error(error: DomainError):
 @api.errorhandler(HTTPException)
 def json_http_error(error: HTTPException):
     """Also used by the app-wide handler for API paths no view matched (unknown URL, method)."""
-    return error_response(
+    response = error_response(
         error.code or 500, error.name.lower().replace(" ", "_"), error.description
     )
+    # Werkzeug's own headers say things the answer must keep (the `Allow` of a 405): all but
+    # its Content-Type, which is for its HTML page, not this JSON.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers.add(name, value)
+    return response

@@ -27,7 +27,7 @@ from workflows.cases import (
     STATES,
 )
 from workflows.clocks import KINDS, STATUSES
-from workflows.facts import EVENT_FACTS, MAX_TEXT, Fact
+from workflows.facts import EVENT_FACTS, FIRST_DAY, LAST_DAY, MAX_TEXT, Fact
 from workflows.roles import ROLES
 from workflows.themes import THEMES
 
@@ -41,6 +41,8 @@ NULLABLE_TEXT: Schema = {"type": ["string", "null"]}
 INTEGER: Schema = {"type": "integer"}
 NULLABLE_INTEGER: Schema = {"type": ["integer", "null"]}
 BOOLEAN: Schema = {"type": "boolean"}
+# Every date the API takes is in this range (JSON Schema cannot bound a date string itself).
+DATE_RANGE = f"From {FIRST_DAY} to {LAST_DAY}."
 
 
 def ref(name: str) -> Schema:
@@ -139,14 +141,28 @@ HISTORY_ENTRY: Schema = closed(
     }
 )
 
+# Every `code` an error answer can carry. The last three are not listed under any operation:
+# any URL under the API can give them.
+ERROR_CODES = {
+    "unauthorised": "401: no valid bearer token.",
+    "not_found": "404: no such case, or one the user may not see; or no such URL.",
+    "forbidden": "403: the user's role or statutory partner may not do this.",
+    "invalid": "422: bad input; `fields` says what is wrong with each.",
+    "not_allowed_in_state": "409: the event is not allowed in the case's state.",
+    "refused": "409: a guard refuses the event; the message says why.",
+    "conflict": "409: someone changed the case at the same moment; nothing was saved.",
+    "method_not_allowed": "405: the URL does not take this method; `Allow` lists those it does.",
+    "bad_request": "400: a URL no route matches, sent with text no database can store.",
+    "internal_server_error": "500: something unexpected failed; nothing was saved.",
+}
+
 ERROR: Schema = closed(
     {
         "error": closed(
             {
                 "code": {
-                    "type": "string",
-                    "description": "unauthorised, forbidden, not_found, invalid, "
-                    "not_allowed_in_state, refused or conflict.",
+                    **enum(tuple(ERROR_CODES)),
+                    "description": " ".join(f"`{c}`, {why}" for c, why in ERROR_CODES.items()),
                 },
                 "message": {"type": "string", "description": "For people: says why."},
                 "fields": {
@@ -167,13 +183,11 @@ ERROR: Schema = closed(
 
 # What the API accepts.
 def fact_schema(fact: Fact) -> Schema:
+    future = "May be in the future." if fact.may_be_future else "Not in the future."
     return {
         "text": TEXT,
         "choice": enum(fact.choices),
-        "date": {
-            **DATE,
-            "description": "May be in the future." if fact.may_be_future else "Not in the future.",
-        },
+        "date": {**DATE, "description": f"{future} {DATE_RANGE}"},
         "reviewer": closed({"name": TEXT, "organisation": TEXT}),
         "themes": array(enum(THEMES)),
     }[fact.kind]
@@ -202,7 +216,7 @@ def event_schema(event: str) -> Schema:
     on = {
         **DATE,
         "description": "When it happened: not in the future, nor before `la_aware_on` "
-        "or the event that brought the case into its current state.",
+        f"or the event that brought the case into its current state. {DATE_RANGE}",
     }
     properties = {"event": {"const": event}, "on": on}
     properties |= {name: fact_schema(fact) for name, fact in facts.items()}
@@ -213,8 +227,11 @@ def event_schema(event: str) -> Schema:
 NEW_CASE: Schema = closed(
     {
         "nature": enum(NATURES),
-        "incident_on": DATE,
-        "la_aware_on": {**DATE, "description": "Not before `incident_on`, not in the future."},
+        "incident_on": {**DATE, "description": f"Not in the future. {DATE_RANGE}"},
+        "la_aware_on": {
+            **DATE,
+            "description": f"Not before `incident_on`, not in the future. {DATE_RANGE}",
+        },
         "pseudonym": {"type": ["string", "null"], "maxLength": 100},
         "summary": {"type": ["string", "null"], "maxLength": MAX_TEXT},
     },
@@ -307,7 +324,12 @@ def per_page(default: int, maximum: int) -> Schema:
 
 
 CASE_ID = param("case_id", "path", INTEGER, "The case's `id`.")
-ON = param("on", "query", DATE, "Judge clock statuses on this date; default today (London).")
+ON = param(
+    "on",
+    "query",
+    DATE,
+    f"Judge clock statuses on this date; default today (London). {DATE_RANGE}",
+)
 PAGE = param("page", "query", {**INTEGER, "minimum": 1, "default": 1}, "Page number, from 1.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -28,6 +29,8 @@ from workflows.clocks import ClockSettings
 from workflows.facts import MAX_TEXT, parse_date
 
 CASE_FIELDS = ("nature", "incident_on", "la_aware_on", "pseudonym", "summary")
+# A caller's own check of its input, run by a service at the point where a 422 comes.
+CheckInput = Callable[[], None]
 
 
 def _clean_case_fields(data: dict[str, Any], today: date) -> dict[str, Any]:
@@ -118,17 +121,27 @@ def open_case(user: User, data: dict[str, Any], today: date | None = None) -> Ca
     raise Invalid("Could not give the case a reference; try again.")  # pragma: no cover
 
 
-def get_case(user: User, case_id: int, *, via: str = "api") -> Case:
-    """Load a case the user may see, recording the read. NotFound otherwise."""
-    case, _settings = read_case(user, case_id, via=via)
+def get_case(
+    user: User, case_id: int, *, via: str = "api", check_input: CheckInput | None = None
+) -> Case:
+    """Load a case the user may see, recording the read. NotFound otherwise.
+
+    `check_input` is as for `read_case`."""
+    case, _settings = read_case(user, case_id, via=via, check_input=check_input)
     db.session.commit()
     return case
 
 
-def read_case(user: User, case_id: int, *, via: str) -> tuple[Case, ClockSettings]:
+def read_case(
+    user: User, case_id: int, *, via: str, check_input: CheckInput | None = None
+) -> tuple[Case, ClockSettings]:
     """A case the user may see, with its partnership's clock settings (one statement), and
     its read recorded in the current transaction: the caller commits once it has read the
-    rest, so a page is one transaction. NotFound if the user may not see the case."""
+    rest, so a page is one transaction. NotFound if the user may not see the case.
+
+    `check_input()` checks the rest of the caller's input (raising Invalid): it runs once the
+    case is found, since a 404 comes before a 422, and before the read is recorded, since a
+    case refused with a 422 was not shown."""
     require_case_reader(user)
     row = db.session.execute(
         select(Case, closures_column(Case.partnership_id))
@@ -138,6 +151,8 @@ def read_case(user: User, case_id: int, *, via: str) -> tuple[Case, ClockSetting
     if row is None:
         raise NotFound("There is no case with that id.")
     case, closures = row
+    if check_input is not None:
+        check_input()
     record_reads(user, [case.id], via=via)
     return case, clock_settings(case.partnership_id, parse_closures(closures))
 

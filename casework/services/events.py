@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from casework.extensions import db
 from casework.models import Case, CaseEvent, Hold, SignOff, User
 from casework.models.time import utcnow
-from casework.services.cases import HistoryRow, history_column, parse_history
+from casework.services.cases import CheckInput, HistoryRow, history_column, parse_history
 from casework.services.clocks import recompute_clocks
 from casework.services.errors import (
     Conflict,
@@ -129,15 +129,19 @@ def fire_event(
     today: date | None = None,
     *,
     also: AlsoInTransaction | None = None,
+    check_input: CheckInput | None = None,
 ) -> Case:
     """Fire `event` on the case with the facts in `raw` (`on` and the event's own facts).
 
     `also(case, entry)` runs in the same transaction once the event is recorded (the panel
     meeting is saved with the decision it records this way): if it fails, nothing is saved.
+    `check_input()` checks the rest of the caller's input (the API's query string, say) with
+    the facts: after the case is found and the user may fire the event, since 404 and 403
+    come before a 422, and before anything is written.
     """
     today = today or london_today()
     try:
-        return _fire(user, case_id, event, raw, today, also)
+        return _fire(user, case_id, event, raw, today, also, check_input)
     except (StaleDataError, OperationalError) as error:
         db.session.rollback()
         if isinstance(error, OperationalError) and "locked" not in str(error).lower():
@@ -155,11 +159,14 @@ def _fire(
     raw: dict[str, Any],
     today: date,
     also: AlsoInTransaction | None,
+    check_input: CheckInput | None,
 ) -> Case:
     case, history, settings = _load_for_update(user, case_id, event)
     partner, given_by = raw.get("partner"), raw.get("given_by")
     require_may_fire(user, event, partner, given_by)
 
+    if check_input is not None:
+        check_input()
     if event not in EVENT_FACTS:
         raise Invalid(f"'{event}' is not an event.", {"event": "Unknown event"})
     earliest, earliest_reason = _earliest(case)

@@ -10,6 +10,7 @@ every status code documented for its routes was actually seen.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,9 +21,17 @@ from referencing.jsonschema import DRAFT202012
 
 from casework.api.auth import PUBLIC_ENDPOINTS
 from casework.services.cases import CASE_FIELDS
+from casework.services.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    NotPermitted,
+    Refused,
+    TransitionNotAllowed,
+)
 from tests.factories import HAPPY_PATH, make_case, make_token
 from workflows.cases import EVENTS
-from workflows.facts import EVENT_FACTS
+from workflows.facts import EVENT_FACTS, FIRST_DAY, LAST_DAY
 
 PREFIX = "/api/v1"
 DOCUMENT_URI = "urn:casework:openapi"
@@ -394,3 +403,49 @@ def test_listing_clocks(api, token, business_manager, leads, admin_token):
 def test_the_document_is_served_without_a_token(api):
     api.call("get", "/openapi.json", 200)
     api.assert_every_status_seen("/openapi.json", "get")
+
+
+# --- what the document says of every answer ---------------------------------------------------
+
+
+def test_every_error_code_the_api_answers_is_in_the_documented_list(api, token, monkeypatch):
+    """The Error schema lists its codes, so every error answer checked above is checked against
+    the list; these are the answers no operation documents: any path under the API can give
+    them, the last one only when something unexpected fails."""
+    documented = api.at(["components", "schemas", "Error", "properties", "error"])
+    codes = documented["properties"]["code"]["enum"]
+    domain_errors = [NotFound, NotPermitted, Invalid, TransitionNotAllowed, Refused, Conflict]
+    assert {error.code for error in domain_errors} <= set(codes)
+    check = api.validator(["components", "schemas", "Error"])
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr("casework.api.clocks.list_clocks", boom)
+    answers = {
+        "not_found": api.client.get(PREFIX + "/nowhere", headers=headers),
+        "method_not_allowed": api.client.put(PREFIX + "/cases", headers=headers),
+        "bad_request": api.client.get(PREFIX + "/nowhere?x=%00", headers=headers),
+        "internal_server_error": api.client.get(PREFIX + "/clocks", headers=headers),
+    }
+    for code, response in answers.items():
+        assert response.mimetype == "application/json"
+        check.validate(response.get_json())
+        assert response.get_json()["error"]["code"] == code
+
+
+def test_the_documented_range_of_on_is_the_range_taken(api, token, document):
+    """`?on=` takes the dates the engine takes, 1990 to 2099, and the document says so."""
+    for template, method in [("/cases", "get"), ("/cases/{case_id}", "get"), ("/clocks", "get")]:
+        (on,) = [p for p in document["paths"][template][method]["parameters"] if p["name"] == "on"]
+        assert str(FIRST_DAY) in on["description"] and str(LAST_DAY) in on["description"]
+    for day, expect in [
+        (FIRST_DAY, 200),
+        (LAST_DAY, 200),
+        (FIRST_DAY - timedelta(days=1), 422),
+        (LAST_DAY + timedelta(days=1), 422),
+    ]:
+        api.call("get", "/clocks", expect, token=token, query={"on": day.isoformat()})
+    event_on = document["components"]["schemas"]["NotifyEvent"]["properties"]["on"]
+    assert str(FIRST_DAY) in event_on["description"]

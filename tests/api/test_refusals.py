@@ -306,6 +306,11 @@ def test_unknown_urls_and_methods_under_the_api_answer_in_json(manager_api):
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
     response = manager_api.client.put("/api/v1/cases", headers=manager_api.headers)
     assert response.status_code == 405 and "error" in response.json
+    # HTTP requires a 405 to say which methods the URL does take.
+    assert {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
+    assert response.mimetype == "application/json"
+    response = manager_api.client.delete("/api/v1/cases/1", headers=manager_api.headers)
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
 
 
 def test_a_lead_naming_no_real_partner_is_422(as_user, police_lead, manager_api, case_id):

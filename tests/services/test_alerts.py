@@ -410,3 +410,49 @@ def test_a_mistyped_sender_setting_leaves_every_message_waiting_not_failed(
     assert (report.sent, report.failed, report.retrying) == (0, 0, 2)
     monkeypatch.undo()
     assert deliver_outbox(NOW + timedelta(minutes=5)).sent == 2  # once the setting is right
+
+
+def test_a_mailer_that_cannot_be_set_up_leaves_every_message_waiting_until_it_can(
+    smtp_server, managers, app, monkeypatch
+):
+    """Settings that stop flask-mailman making a connection at all (here both TLS and SSL, as
+    if changed after start-up, which refuses them) used to raise before delivery's error
+    handling, after the batch was leased: the messages were never marked as failing."""
+    make_case(managers[0])
+    sweep(RUNG_DAYS["due_soon"], now=NOW)
+    state = app.extensions["mailman"]
+    monkeypatch.setattr(state, "use_tls", True)
+    monkeypatch.setattr(state, "use_ssl", True)
+
+    report = deliver_outbox(NOW)
+
+    assert (report.sent, report.failed, report.retrying) == (0, 0, 2)
+    waiting = _db.session.scalars(select(OutboxMessage)).all()
+    assert {(m.attempts, m.last_error, m.next_attempt_at) for m in waiting} == {
+        (1, "ValueError", NOW + timedelta(minutes=1))
+    }
+    monkeypatch.setattr(state, "use_tls", False)
+    monkeypatch.setattr(state, "use_ssl", False)
+    assert deliver_outbox(NOW + timedelta(minutes=1)).sent == 2
+    assert sorted(smtp_server.by_recipient()) == sorted(m.email for m in managers)
+
+
+def test_a_mailer_that_never_can_be_set_up_fails_the_messages_for_an_admin_to_see(
+    managers, admin_user, app, monkeypatch, tmp_path
+):
+    """The file backend (`make run`'s) with MAIL_FILE_PATH naming a file, not a folder: every
+    connection fails, so the messages retry as for a server that is down, then fail."""
+    from casework.services.alerts import failed_messages
+
+    make_case(managers[0])
+    sweep(RUNG_DAYS["due_soon"], now=NOW)
+    not_a_folder = tmp_path / "mail"
+    not_a_folder.write_text("")
+    state = app.extensions["mailman"]
+    monkeypatch.setattr(state, "backend", "file")
+    monkeypatch.setattr(state, "file_path", str(not_a_folder))
+
+    assert deliver_outbox(NOW).retrying == 2
+    assert deliver_outbox(NOW + timedelta(days=7)).failed == 2
+    failed = failed_messages(admin_user)
+    assert [(m.attempts, m.last_error) for m in failed] == [(2, "ImproperlyConfigured")] * 2

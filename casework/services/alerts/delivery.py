@@ -5,10 +5,10 @@ Each run first drops, as superseded, waiting alerts whose clock was met, cancell
 batch of due messages with a lease (their next attempt moved 10 minutes on, in one UPDATE ...
 RETURNING), so two deliverers never send the same message, and sends them one by one, each
 marked sent in its own commit as soon as the server accepts it. A temporary failure (the
-server down, a 4xx reply) is retried after 1, 2, 4, ... minutes, at most an hour apart, for 7
-days from when the message was written; then, or at once on a permanent (5xx) refusal, the
-message is marked failed, for an admin to see. Errors are recorded by type and SMTP code only:
-never an address.
+server down, a 4xx reply, a mailer that cannot be set up) is retried after 1, 2, 4, ...
+minutes, at most an hour apart, for 7 days from when the message was written; then, or at
+once on a permanent (5xx) refusal, the message is marked failed, for an admin to see. Errors
+are recorded by type and SMTP code only: never an address.
 """
 
 from __future__ import annotations
@@ -54,10 +54,14 @@ def deliver_outbox(now: datetime, limit: int = BATCH) -> DeliveryReport:
     if not batch:
         return DeliveryReport(superseded=superseded)
     sent = retrying = failed = 0
-    connection = mail.get_connection(fail_silently=False)
     try:
+        connection = mail.get_connection(fail_silently=False)
         connection.open()
-    except (OSError, smtplib.SMTPException) as error:
+    except Exception as error:
+        # Whatever stops a connection being made (the server down, or a backend flask-mailman
+        # cannot set up: settings changed since start-up, the file backend's folder not a
+        # folder) fails this attempt for every leased message, so each retries and in the end
+        # shows as failed to an admin. Raised from here, it left them leased and unmarked.
         for message in batch:
             retrying, failed = _count(_failed(message, now, error), retrying, failed)
         db.session.commit()
