@@ -38,6 +38,9 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # In every session cookie of this person; one added ends them all (signing out,
+    # deactivation): sessions are signed cookies, so a copy would otherwise outlive them.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     partnership: Mapped[Partnership] = relationship()
     agency: Mapped[Agency | None] = relationship()
@@ -62,7 +65,8 @@ def _login_interface(cls: type) -> type:
     cls.is_authenticated = property(lambda self: True)
     cls.is_anonymous = property(lambda self: False)
     cls.is_active = property(lambda self: self.active)
-    cls.get_id = lambda self: str(self.id)
+    # "12.3": user 12, session generation 3 (see casework.services.auth.load_user).
+    cls.get_id = lambda self: f"{self.id}.{self.session_generation}"
     return cls
 
 

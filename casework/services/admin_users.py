@@ -26,7 +26,7 @@ from casework.services.admin import (
     require_admin,
     require_administration,
 )
-from casework.services.auth import create_invitation
+from casework.services.auth import create_invitation, end_sessions
 from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
 from casework.services.users import is_email_address
 from workflows.cases import PARTNERS
@@ -253,6 +253,13 @@ def reinvite_user(actor: User, user_id: int) -> tuple[User, str]:
         raise Conflict(f"{user.name} is deactivated: reactivate them first.")
     if user.password_hash is not None:
         raise Conflict(f"{user.name} has already set a password.")
+    _expire_links(user)
+    record_change(actor, f"user {user.id}", "invitation", None, "new link")
+    return user, create_invitation(user, actor)
+
+
+def _expire_links(user: User) -> None:
+    """The person's unused invitation links stop working."""
     now = utcnow()
     db.session.execute(
         update(Invitation)
@@ -263,8 +270,6 @@ def reinvite_user(actor: User, user_id: int) -> tuple[User, str]:
         )
         .values(expires_at=now)
     )
-    record_change(actor, f"user {user.id}", "invitation", None, "new link")
-    return user, create_invitation(user, actor)
 
 
 def change_role(
@@ -305,7 +310,8 @@ def change_role(
 
 
 def set_user_active(actor: User, user_id: int, active: bool) -> User:
-    """Deactivate (or reactivate) someone: their session and API tokens stop working."""
+    """Deactivate (or reactivate) someone: their sessions, API tokens and unused invitation
+    links stop working, and reactivation brings back only the tokens."""
     require_admin(actor)
     user = _user(actor, user_id)
     if user.id == actor.id:
@@ -313,5 +319,9 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     if user.active != active:
         record_change(actor, f"user {user.id}", "active", user.active, active)
         user.active = active
+        if not active:
+            # Reactivation must not bring back what they held: their sessions, their links.
+            end_sessions(user)
+            _expire_links(user)
         db.session.commit()
     return user

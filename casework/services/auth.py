@@ -135,13 +135,33 @@ def _locked_message(until: datetime, now: datetime) -> str:
     )
 
 
-def load_user(user_id: str | int) -> User | None:
-    """The signed-in user for the session, or None once deactivated."""
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def load_user(session_id: str) -> User | None:
+    """The signed-in user for a session cookie's "<user id>.<session generation>" (see
+    `User.get_id`), or None once deactivated or once that generation has ended."""
+    user_id, _, generation = str(session_id).partition(".")
+    if not (user_id.isdigit() and generation.isdigit()) or len(user_id) > 10:
         return None
-    return user if user is not None and user.active else None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or str(user.session_generation) != generation:
+        return None
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Signing out: this session ends, and so does every other of the same person (a copy of
+    the cookie, another browser), since none can be told apart from the one signing out."""
+    end_sessions(user)
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """End every session of `user` signed so far (on signing out; on deactivation). The
+    caller commits."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+    )
 
 
 def _hash(token: str) -> str:

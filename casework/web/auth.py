@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms.fields import PasswordField, StringField, SubmitField
 
-from casework.services.auth import Locked, accept_invitation, invitation_for, sign_in
+from casework.services.auth import (
+    Locked,
+    accept_invitation,
+    invitation_for,
+    sign_in,
+    sign_out_everywhere,
+)
 from casework.services.errors import Invalid, NotFound
 from casework.web import security
 
@@ -62,6 +68,8 @@ def sign_in_page():
 
 @auth.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        sign_out_everywhere(current_user)  # a copy of this cookie must not outlive signing out
     logout_user()
     session.clear()
     return redirect(url_for("auth.signed_out"))

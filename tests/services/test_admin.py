@@ -275,6 +275,18 @@ def test_deactivation_blocks_sign_in_and_tokens_until_reactivated(admin_user, pa
     ]
 
 
+def test_a_link_sent_before_deactivation_does_not_work_after_reactivation(admin_user):
+    user, token = invite(admin_user)
+    admin_users.set_user_active(admin_user, user.id, False)
+    admin_users.set_user_active(admin_user, user.id, True)
+    with pytest.raises(NotFound):
+        invitation_for(token)
+    with pytest.raises(NotFound):
+        accept_invitation(token, PASSWORD, PASSWORD)
+    _, fresh = admin_users.reinvite_user(admin_user, user.id)  # a new link is the way back
+    assert accept_invitation(fresh, PASSWORD, PASSWORD).id == user.id
+
+
 def test_a_fresh_link_replaces_the_earlier_ones(admin_user, business_manager):
     user, first = invite(business_manager)
     assert admin_users.get_user(admin_user, user.id).may_reinvite

@@ -76,7 +76,7 @@ class WebClient:
         self.user = user
         if user is not None:
             with client.session_transaction() as session:
-                session["_user_id"] = str(user.id)
+                session["_user_id"] = user.get_id()
                 session["_fresh"] = True
                 session["last_seen"] = time.time()
 

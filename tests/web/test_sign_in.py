@@ -49,6 +49,47 @@ def test_signing_in_and_out(web, manager):
     assert browser.get("/").status_code == 302
 
 
+def copy_of_the_session(web, browser):
+    """Another client holding a copy of `browser`'s session cookie, as a thief would."""
+    thief = web()
+    thief.client.set_cookie("session", browser.client.get_cookie("session").value)
+    return thief
+
+
+def test_signing_out_ends_a_copy_of_the_session_too(web, manager):
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    thief = copy_of_the_session(web, browser)
+    assert thief.get("/").status_code == 200
+    browser.post("/sign-out")
+    assert thief.get("/").status_code == 302
+    again = web()  # signing in again works, with a new session
+    sign_in(again, manager.email, PASSWORD)
+    assert again.get("/").status_code == 200 and thief.get("/").status_code == 302
+
+
+def test_a_session_does_not_come_back_with_reactivation(web, manager, admin_user):
+    from casework.services.admin_users import set_user_active
+
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    set_user_active(admin_user, manager.id, False)
+    assert browser.get("/").status_code == 302
+    set_user_active(admin_user, manager.id, True)
+    assert browser.get("/").status_code == 302
+    sign_in(browser, manager.email, PASSWORD)
+    assert browser.get("/").status_code == 200
+
+
+def test_a_cookie_naming_only_the_user_id_is_refused(web, manager):
+    """The form before session generations: such cookies were signed before the change."""
+    browser = web()
+    with browser.client.session_transaction() as session:
+        session["_user_id"] = str(manager.id)
+        session["last_seen"] = security.now().timestamp()
+    assert browser.get("/").status_code == 302
+
+
 @pytest.mark.parametrize(
     "next_path",
     [
