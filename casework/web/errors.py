@@ -37,9 +37,12 @@ def _http_error(error: HTTPException):
         return json_http_error(error)
     code = error.code or 500
     template = PAGES.get(code)
-    if template is None:
-        return render_template("errors/generic.html", error=error), code
-    return render_template(template), code
+    page = render_template(template or "errors/generic.html", error=error)
+    # Werkzeug's headers that the answer must keep (the `Allow` of a 405), not its HTML type.
+    headers = [
+        (name, value) for name, value in error.get_headers() if name.lower() != "content-type"
+    ]
+    return page, code, headers
 
 
 def _domain_error(error: DomainError):

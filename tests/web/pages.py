@@ -11,6 +11,11 @@ import time
 from collections import Counter
 from html.parser import HTMLParser
 
+from sqlalchemy import select
+
+from casework.extensions import db as _db
+from casework.models import User
+
 TITLES: dict[str, str] = {}  # endpoint path -> title, across a test session
 
 
@@ -75,8 +80,13 @@ class WebClient:
         self.client = client
         self.user = user
         if user is not None:
+            # A fresh session, as signing in would make: its generation as stored now (an
+            # earlier client of the same person may have signed out since `user` was read).
+            generation = _db.session.scalar(
+                select(User.session_generation).where(User.id == user.id)
+            )
             with client.session_transaction() as session:
-                session["_user_id"] = user.get_id()
+                session["_user_id"] = f"{user.id}.{generation}"
                 session["_fresh"] = True
                 session["last_seen"] = time.time()
 

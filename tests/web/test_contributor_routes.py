@@ -165,7 +165,9 @@ def test_every_contributor_route_is_a_404_for_anything_but_their_own_live_reques
     for target in world.targets.values():
         assert f"/requests/{target}" not in page.get_data(as_text=True)
     assert f"/requests/{world.own}" in page.get_data(as_text=True)
-    assert browser.post("/requests/").status_code == 405
+    refused = browser.post("/requests/")
+    assert refused.status_code == 405
+    assert "GET" in refused.headers["Allow"]  # which methods it does serve, as HTTP asks
 
 
 def test_the_same_routes_and_bodies_work_on_the_contributors_own_request(app, web, world):
