@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from casework.extensions import db as _db
 from casework.models import AdminChange, User
 from casework.services import admin_users
 from casework.services.errors import NotPermitted
 from tests.factories import make_user
+from tests.locks import waiting_for_a_lock_or_done
 
 DEMOTE = ("change_role", {"role": "business_manager"})
 DEACTIVATE = ("set_user_active", {"active": False})
@@ -21,26 +21,6 @@ DEACTIVATE = ("set_user_active", {"active": False})
 def _apply(actor: User, target_id: int, change: tuple[str, dict]) -> None:
     name, arguments = change
     getattr(admin_users, name)(actor, target_id, **arguments)
-
-
-def _waiting_or_done(app, backend: str, thread: threading.Thread) -> None:
-    """Wait until `thread` waits for a lock (PostgreSQL) or has finished; SQLite: a moment."""
-    if backend != "postgresql":
-        thread.join(timeout=0.5)
-        return
-    with app.app_context():
-        for _ in range(100):
-            waiting = _db.session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-            _db.session.rollback()
-            if waiting or not thread.is_alive():
-                return
-            time.sleep(0.05)
-    raise AssertionError("the second change neither waited nor finished")
 
 
 def _first_holds_while_second_runs(app, backend, monkeypatch, first, second) -> dict:
@@ -75,7 +55,7 @@ def _first_holds_while_second_runs(app, backend, monkeypatch, first, second) -> 
     assert holding.wait(timeout=10)
     two = threading.Thread(target=run, args=second, name=second[0])
     two.start()
-    _waiting_or_done(app, backend, two)
+    waiting_for_a_lock_or_done(app, backend, two)
     release.set()
     one.join(timeout=15)
     two.join(timeout=15)
