@@ -2,9 +2,13 @@
 
 The ledger is what makes each alert happen at most once: its key is (clock, rung, due date),
 so two sweeps at once cannot both claim a rung, and a due date moved later starts a fresh
-ladder. The outbox holds every email until an SMTP server has accepted it; its Message-ID is
-made when the row is written, so a retried message keeps it. In-app alerts are one row per
-recipient per rung, read or not.
+ladder. Delivery releases a claim whose waiting emails it supersedes (the clock moved on before
+they went), so the rung comes again if the clock comes back to that due date.
+
+The outbox holds every email until an SMTP server has accepted it; its Message-ID is made from
+(clock, rung, due date, person) when the row is written, so a retried message keeps it and a
+rung claimed again writes the same row again rather than a second one. In-app alerts are one
+row per recipient per rung, read or not.
 """
 
 from __future__ import annotations

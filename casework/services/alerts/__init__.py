@@ -8,7 +8,8 @@ however many sweeps run; when several rungs are reached at once (the scheduler w
 the highest is sent and the lower ones are recorded as skipped. In the same transaction it
 writes one email to the outbox and one in-app alert for each recipient, worked out at claim
 time. `deliver_outbox(now)` then sends what is waiting by SMTP, retrying temporary failures,
-and drops messages whose clock was met or cancelled meanwhile. `digest(on)` sends each person
+and drops messages whose clock was met or cancelled meanwhile (releasing their rung, which
+comes again should the clock return to that due date). `digest(on)` sends each person
 one email per working day listing their clocks at a rung.
 """
 

@@ -1,14 +1,16 @@
 """Delivering the outbox by SMTP: marked sent only once the server has accepted the message.
 
 Each run first drops, as superseded, waiting alerts whose clock was met, cancelled or paused
-(or whose due date moved: its rungs were re-armed) since they were written. It then takes a
-batch of due messages with a lease (their next attempt moved 10 minutes on, in one UPDATE ...
-RETURNING), so two deliverers never send the same message, and sends them one by one, each
-marked sent in its own commit as soon as the server accepts it. A temporary failure (the
-server down, a 4xx reply) is retried after 1, 2, 4, ... minutes, at most an hour apart, for 7
-days from when the message was written; then, or at once on a permanent (5xx) refusal, the
-message is marked failed, for an admin to see. Errors are recorded by type and SMTP code only:
-never an address.
+(or whose due date moved: its rungs were re-armed) since they were written, and releases their
+rungs' claims in the ledger: if the clock comes back to that due date (a date moved and moved
+back, a hold lifted the day it was placed), the rung is claimed again and those whose email was
+dropped get it then (see `sweep`). It then takes a batch of due messages with a lease
+(their next attempt moved 10 minutes on, in one UPDATE ... RETURNING), so two deliverers never
+send the same message, and sends them one by one, each marked sent in its own commit as soon as
+the server accepts it. A temporary failure (the server down, a 4xx reply) is retried after 1,
+2, 4, ... minutes, at most an hour apart, for 7 days from when the message was written; then,
+or at once on a permanent (5xx) refusal, the message is marked failed, for an admin to see.
+Errors are recorded by type and SMTP code only: never an address.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_mailman import EmailMessage
-from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy import and_, delete, exists, or_, select, text, tuple_, update
 
 from casework.extensions import db
 from casework.mail import mail
-from casework.models import Clock, OutboxMessage, User
+from casework.models import AlertClaim, Case, Clock, OutboxMessage, User
 from casework.models.alerts import PENDING
 from casework.services.errors import NotPermitted
 from casework.services.users import is_email_address
@@ -99,22 +101,40 @@ def deliver_outbox(now: datetime, limit: int = BATCH) -> DeliveryReport:
 
 
 def _drop_superseded(now: datetime) -> int:
-    gone = exists().where(
-        Clock.id == OutboxMessage.clock_id,
-        or_(
-            Clock.met_on.is_not(None),
-            Clock.cancelled_on.is_not(None),
-            Clock.paused,
-            Clock.due_on.is_(None),
-            Clock.due_on != OutboxMessage.due_on,
-        ),
+    waiting = and_(text(PENDING), OutboxMessage.kind == "alert")
+    moved_on = or_(  # the clock no longer alerts for the message's due date
+        Clock.met_on.is_not(None),
+        Clock.cancelled_on.is_not(None),
+        Clock.paused,
+        Clock.due_on.is_(None),
+        Clock.due_on != OutboxMessage.due_on,
     )
-    result = db.session.execute(
+    # Lock their cases first, as events do: an event bringing a clock back to the message's due
+    # date either commits first (and the message is not superseded) or reads the ledger only
+    # once the claim is released (and re-arms the rung). SQLite has no row locks; the window
+    # there is one event's own reads.
+    stale_cases = (
+        select(Clock.case_id)
+        .join(OutboxMessage, OutboxMessage.clock_id == Clock.id)
+        .where(waiting, moved_on)
+    )
+    db.session.execute(
+        select(Case.id).where(Case.id.in_(stale_cases)).order_by(Case.id).with_for_update()
+    )
+    superseded = db.session.execute(
         update(OutboxMessage)
-        .where(text(PENDING), OutboxMessage.kind == "alert", gone)
+        .where(waiting, exists().where(Clock.id == OutboxMessage.clock_id, moved_on))
         .values(superseded_at=now)
+        .returning(OutboxMessage.clock_id, OutboxMessage.rung, OutboxMessage.due_on)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    claims = {tuple(row) for row in superseded}
+    if claims:
+        db.session.execute(
+            delete(AlertClaim).where(
+                tuple_(AlertClaim.clock_id, AlertClaim.rung, AlertClaim.due_on).in_(sorted(claims))
+            )
+        )
     # Nothing more goes to someone deactivated since their message was queued.
     deactivated = exists().where(User.id == OutboxMessage.user_id, User.active.is_(False))
     dropped = db.session.execute(
@@ -124,7 +144,7 @@ def _drop_superseded(now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return (result.rowcount or 0) + (dropped.rowcount or 0)
+    return len(superseded) + (dropped.rowcount or 0)
 
 
 def _lease(now: datetime, limit: int) -> list:

@@ -7,6 +7,12 @@ clock on to its next rung. So a sweep over 2,000 due rungs costs about what one 
 
 The sweep decides nothing from memory: it asks the database which rungs have come by `on` and
 are not claimed, so after downtime it catches up on its own (highest rung only).
+
+A rung can be claimed again for the same due date: delivery releases a claim whose emails it
+superseded because the clock moved on (see `delivery`), so that the rung comes again if the
+clock comes back to that due date. Each person's email for a rung keeps its Message-ID, so the
+one written the first time is written again if it was superseded unsent, and left alone if it
+was sent: one delivered copy per person per rung, never a second.
 """
 
 from __future__ import annotations
@@ -18,14 +24,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, func, literal, select
+from sqlalchemy import ARRAY, Integer, and_, any_, func, literal, null, select
 
 from casework.extensions import db
 from casework.mail import mail_settings
 from casework.models import Alert, Case, Clock, ClosureDay, OutboxMessage, Partnership
 from casework.models.time import utcnow
-from casework.services.alerts.bulk import insert_rows
-from casework.services.alerts.ladder import advance_next_rungs, claim_rungs_reached
+from casework.services.alerts.bulk import rows_select
+from casework.services.alerts.ladder import (
+    advance_next_rungs,
+    claim_rungs_reached,
+    dialect_insert,
+)
 from casework.services.alerts.messages import ClockLine, alert_message_id, alert_text
 from casework.services.alerts.recipients import Directory
 
@@ -118,10 +128,45 @@ def _sweep(on: date, now: datetime) -> SweepReport:
                         **key,
                     }
                 )
-        insert_rows(OutboxMessage.__table__, emails)
-        insert_rows(Alert.__table__, alerts)
+        _write_emails(emails)
+        _write_alerts(alerts)
     advance_next_rungs(on)
     return SweepReport(on, len(won), len(claims) - len(won), len(emails), len(alerts))
+
+
+def _write_emails(emails: list[dict[str, Any]]) -> None:
+    """Write the emails; one superseded unsent for a claim released since is written afresh."""
+    if not emails:
+        return
+    outbox = OutboxMessage.__table__
+    write = dialect_insert(outbox).from_select(*rows_select(outbox, emails))
+    again = {
+        name: write.excluded[name]
+        for name in ("recipient", "subject", "body", "created_at", "attempts", "next_attempt_at")
+    }
+    db.session.execute(
+        write.on_conflict_do_update(
+            index_elements=["message_id"],
+            set_={**again, "superseded_at": null(), "last_error": null()},
+            where=and_(
+                outbox.c.superseded_at.is_not(None),
+                outbox.c.sent_at.is_(None),
+                outbox.c.failed_at.is_(None),
+            ),
+        )
+    )
+
+
+def _write_alerts(alerts: list[dict[str, Any]]) -> None:
+    """Write the in-app alerts; a rung claimed again keeps the alert its first claim wrote."""
+    if not alerts:
+        return
+    table = Alert.__table__
+    db.session.execute(
+        dialect_insert(table)
+        .from_select(*rows_select(table, alerts))
+        .on_conflict_do_nothing(index_elements=["user_id", "clock_id", "rung", "due_on"])
+    )
 
 
 def _clocks(clock_ids) -> dict[int, Any]:

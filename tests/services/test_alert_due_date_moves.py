@@ -1,0 +1,241 @@
+"""A clock's due date moving while its alert emails wait in the outbox: one alert per rung for
+the due date as it stands, never none and never a second copy of one delivered."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from casework.extensions import db as _db
+from casework.models import AlertClaim, Clock, OutboxMessage, User
+from casework.services.alerts import deliver_outbox, sweep
+from casework.services.events import fire_event
+from tests.factories import advance_case, make_case, make_user
+from tests.locks import waiting_for_a_lock_or_done
+from tests.services.test_alerts import run_days, rung_of
+
+FIRST_PLAN, SECOND_PLAN = "2023-09-01", "2023-10-02"
+
+
+def at_seven(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time()) + timedelta(hours=7)
+
+
+def advance_copy(case_id: int) -> dict[str, Any]:
+    """The advance copy clock's due date and rung dates as they are now."""
+    _db.session.expire_all()
+    clock = _db.session.scalars(
+        select(Clock).where(Clock.case_id == case_id, Clock.kind == "advance_copy")
+    ).one()
+    return {
+        "id": clock.id,
+        "due_on": clock.due_on,
+        "due_soon": clock.due_soon_on,
+        "due": clock.due_rung_on,
+        "overdue": clock.overdue_on,
+    }
+
+
+@pytest.fixture
+def managers(partnership):
+    return [make_user(partnership, "business_manager") for _ in range(2)]
+
+
+@pytest.fixture
+def case_with_a_planned_publication(managers, leads):
+    """A case in approval whose publication is planned for 1 September 2023."""
+    case = make_case(managers[0])
+    advance_case(case.id, managers[0], leads, "approval")
+    plan(managers[0], case.id, "2023-08-03", FIRST_PLAN)
+    return case
+
+
+def plan(manager, case_id: int, on: date | str, planned_on: str) -> None:
+    on = on if isinstance(on, str) else on.isoformat()
+    fire_event(manager, case_id, "schedule_publication", {"on": on, "planned_on": planned_on})
+
+
+def advance_copy_subjects(smtp_server, manager) -> list[str]:
+    return [rung_of(s) for s in smtp_server.subjects_to(manager.email) if "advance copy" in s]
+
+
+def test_a_rung_superseded_while_the_due_date_was_elsewhere_comes_when_it_moves_back(
+    smtp_server, managers, case_with_a_planned_publication
+):
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    sweep(day, now=at_seven(day))  # due_soon claimed; its emails wait in the outbox
+    plan(managers[0], case.id, day, SECOND_PLAN)  # the due date moves later...
+    assert deliver_outbox(at_seven(day)).superseded == 2  # ...so they are not sent
+    plan(managers[0], case.id, day, FIRST_PLAN)  # and back, the same day
+    assert advance_copy(case.id) == first
+
+    run_days(day, first["overdue"])
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+    assert max(smtp_server.message_ids().values()) == 1
+
+
+def test_a_rung_delivered_before_the_due_date_moved_and_back_is_not_sent_again(
+    smtp_server, managers, case_with_a_planned_publication
+):
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    run_days(day, day)  # due_soon delivered
+    plan(managers[0], case.id, day, SECOND_PLAN)
+    deliver_outbox(at_seven(day))
+    plan(managers[0], case.id, day, FIRST_PLAN)
+
+    run_days(day, first["overdue"])
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+
+
+def test_a_superseded_rung_comes_back_as_the_highest_reached_only(
+    smtp_server, managers, case_with_a_planned_publication
+):
+    """Moved back after its next rung has come, the ladder catches up as after downtime: the
+    highest rung reached is sent, once, and the superseded lower one is recorded skipped, not
+    sent late."""
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    sweep(day, now=at_seven(day))
+    plan(managers[0], case.id, day, SECOND_PLAN)
+    deliver_outbox(at_seven(day))
+    plan(managers[0], case.id, first["due"], FIRST_PLAN)
+
+    run_days(first["due"], first["overdue"])
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due", "Overdue"]
+    ledger = {
+        (c.rung, c.status)
+        for c in _db.session.scalars(
+            select(AlertClaim).where(
+                AlertClaim.clock_id == first["id"], AlertClaim.due_on == first["due_on"]
+            )
+        )
+    }
+    assert ledger == {("due_soon", "skipped"), ("due", "sent"), ("overdue", "sent")}
+
+
+def test_one_person_delivered_and_one_superseded_each_end_with_one_copy(
+    smtp_server, managers, case_with_a_planned_publication
+):
+    """The first manager's email went out before the due date moved; the second's waited for
+    a retry and was superseded. Back on the first due date, only the second is sent it."""
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    sweep(day, now=at_seven(day))
+    waiting = _db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.user_id == managers[1].id)
+    ).one()
+    waiting.next_attempt_at = at_seven(day) + timedelta(hours=1)  # as after a failed attempt
+    _db.session.commit()
+    assert deliver_outbox(at_seven(day)).sent == 1
+    plan(managers[0], case.id, day, SECOND_PLAN)
+    deliver_outbox(at_seven(day))
+    plan(managers[0], case.id, day, FIRST_PLAN)
+
+    run_days(day, day)
+    deliver_outbox(at_seven(day) + timedelta(hours=2))
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon"]
+    assert max(smtp_server.message_ids().values()) == 1
+
+
+def test_a_rung_superseded_by_a_hold_lifted_the_same_day_comes_after_all(
+    smtp_server, managers, leads
+):
+    """A hold placed and lifted on one day pauses a local target for no working day: its due
+    date is unchanged, and the rung whose email the pause superseded is sent after all."""
+    case = make_case(managers[0])
+    advance_case(case.id, managers[0], leads, "commissioning")
+    _db.session.expire_all()
+    clock = _db.session.scalars(
+        select(Clock).where(Clock.case_id == case.id, Clock.kind == "reviewer_appointment")
+    ).one()
+    due_on, day, due_day = clock.due_on, clock.due_soon_on, clock.due_rung_on
+    sweep(day, now=at_seven(day))
+    hold = {"on": day.isoformat(), "reason": "inquest"}
+    fire_event(managers[0], case.id, "place_hold", hold)
+    assert deliver_outbox(at_seven(day)).superseded == 2
+    fire_event(managers[0], case.id, "lift_hold", {"on": day.isoformat()})
+    _db.session.expire_all()
+    assert _db.session.get(Clock, clock.id).due_on == due_on
+
+    run_days(day, due_day)
+
+    for manager in managers:
+        subjects = smtp_server.subjects_to(manager.email)
+        about = [rung_of(s) for s in subjects if "reviewer appointment" in s]
+        assert about == ["Due soon", "Due"]
+
+
+def test_delivery_waits_for_an_event_bringing_the_due_date_back(
+    app, backend, smtp_server, managers, case_with_a_planned_publication
+):
+    """Delivery must not judge a waiting email by a due date an event is changing: it waits for
+    the case as events do, then sends the email that is current again (PostgreSQL; SQLite has
+    one writer and no row locks)."""
+    if backend != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    sweep(day, now=at_seven(day))
+    plan(managers[0], case.id, day, SECOND_PLAN)
+    holding, release = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def hold_until_released(case, entry) -> None:
+        _db.session.flush()
+        holding.set()
+        release.wait(timeout=10)
+
+    def move_back() -> None:
+        with app.app_context():
+            manager = _db.session.get(User, managers[0].id)
+            facts = {"on": day.isoformat(), "planned_on": FIRST_PLAN}
+            try:
+                fire_event(
+                    manager, case.id, "schedule_publication", facts, also=hold_until_released
+                )
+                outcomes["event"] = "done"
+            finally:
+                _db.session.remove()
+
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                outcomes["delivery"] = deliver_outbox(at_seven(day))
+            finally:
+                _db.session.remove()
+
+    event = threading.Thread(target=move_back)
+    event.start()
+    assert holding.wait(timeout=10)
+    delivery = threading.Thread(target=deliver)
+    delivery.start()
+    waiting_for_a_lock_or_done(app, backend, delivery)
+    release.set()
+    event.join(timeout=15)
+    delivery.join(timeout=15)
+    assert outcomes["event"] == "done"
+
+    run_days(day, first["overdue"])
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+    assert max(smtp_server.message_ids().values()) == 1
