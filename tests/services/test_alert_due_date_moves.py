@@ -4,11 +4,13 @@ the due date as it stands, never none and never a second copy of one delivered."
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select
 
 from casework.extensions import db as _db
 from casework.models import AlertClaim, Clock, OutboxMessage, User
@@ -239,3 +241,69 @@ def test_delivery_waits_for_an_event_bringing_the_due_date_back(
     for manager in managers:
         assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
     assert max(smtp_server.message_ids().values()) == 1
+
+
+def test_delivery_releases_thousands_of_claims_at_once_with_one_parameter(business_manager):
+    """Releasing claims once sent three bind parameters for each: PostgreSQL's planning time
+    grew with their square (2,000 took 750 ms, with every case concerned locked meanwhile), and
+    beyond 21,845 psycopg refused the statement, so every delivery run failed."""
+    case = make_case(business_manager)
+    count, old, moved = 3000, date(2024, 6, 3), date(2024, 7, 1)
+    now = at_seven(old)
+    _db.session.execute(
+        insert(Clock.__table__),
+        [
+            {
+                "case_id": case.id,
+                "partnership_id": case.partnership_id,
+                "kind": "notification",
+                "seq": 100 + n,
+                "statutory": True,
+                "due_on": moved,  # since their emails for `old` were written
+                "hold_days": 0,
+                "paused": False,
+            }
+            for n in range(count)
+        ],
+    )
+    clock_ids = _db.session.scalars(select(Clock.id).where(Clock.seq >= 100)).all()
+    # Each clock: `due_soon` delivered before the date moved (its claim stays), `due` waiting.
+    claims, emails = [], []
+    for clock_id in clock_ids:
+        for rung, sent_at in (("due_soon", now - timedelta(days=2)), ("due", None)):
+            key = {"clock_id": clock_id, "rung": rung, "due_on": old}
+            claims.append({**key, "status": "sent", "claimed_at": now})
+            emails.append(
+                {
+                    **key,
+                    "kind": "alert",
+                    "user_id": business_manager.id,
+                    "recipient": business_manager.email,
+                    "subject": "s",
+                    "body": "b",
+                    "message_id": f"<{clock_id}.{rung}@test>",
+                    "created_at": now,
+                    "attempts": 1 if sent_at else 0,
+                    "next_attempt_at": now,
+                    "sent_at": sent_at,
+                }
+            )
+    _db.session.execute(insert(AlertClaim.__table__), claims)
+    _db.session.execute(insert(OutboxMessage.__table__), emails)
+    _db.session.commit()
+    releases: list[Any] = []
+
+    def watch(conn, cursor, statement, parameters, *args) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM ALERT_LEDGER"):
+            releases.append(parameters)
+
+    sa_event.listen(_db.engine, "before_cursor_execute", watch)
+    try:
+        report = deliver_outbox(now)
+    finally:
+        sa_event.remove(_db.engine, "before_cursor_execute", watch)
+
+    assert report.superseded == count
+    assert len(releases) == 1 and len(releases[0]) <= 5, [len(p) for p in releases]
+    left = _db.session.execute(select(AlertClaim.rung, AlertClaim.due_on)).all()
+    assert Counter(left) == {("due_soon", old): count}

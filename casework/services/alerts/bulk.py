@@ -5,7 +5,11 @@ outbox rows took 0.6 s, against 40 ms this way). So the rows are sent as a singl
 document and unpacked by the database itself: `json_to_recordset` on PostgreSQL, `json_each`
 on SQLite. Each value is first put through the column type's own bind processing, so what is
 stored is exactly what an ordinary INSERT would have stored. `rows_select` gives that SELECT,
-for an INSERT ... SELECT with whatever ON CONFLICT clause the caller needs.
+for an INSERT ... SELECT with whatever ON CONFLICT clause the caller needs; `keys_in` the
+condition "these columns are one of these rows" from the same SELECT, and `id_in` the same for
+a list of ids. A long list of bind parameters instead (`IN (?, ?, ...)`, three for each row of
+a three-column key) costs PostgreSQL planning time that grows with the square of the rows, and
+psycopg refuses a statement with more than 65,535 of them.
 """
 
 from __future__ import annotations
@@ -15,7 +19,20 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, cast, func, literal, select, true
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    any_,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from casework.extensions import db
@@ -60,4 +77,19 @@ def rows_select(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str]
     return names, select(*values).select_from(elements).where(true())
 
 
-__all__ = ["rows_select"]
+def keys_in(table: Table, keys: Sequence[dict[str, Any]]) -> ColumnElement[bool]:
+    """The row's columns named in `keys` (dicts with the same keys, at least one) are those of
+    one of `keys`: `(a, b, c) IN (SELECT ...)`, sent as ONE parameter whatever their number."""
+    names, rows = rows_select(table, keys)
+    return tuple_(*(table.c[name] for name in names)).in_(rows)
+
+
+def id_in(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column` is one of `ids`, sent as ONE parameter whatever their number."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    values = func.json_each(json.dumps(list(ids))).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+__all__ = ["id_in", "keys_in", "rows_select"]

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_mailman import EmailMessage
-from sqlalchemy import and_, delete, exists, or_, select, text, tuple_, update
+from sqlalchemy import and_, delete, exists, or_, select, text, update
 
 from casework.extensions import db
 from casework.mail import mail
 from casework.models import AlertClaim, Case, Clock, OutboxMessage, User
 from casework.models.alerts import PENDING
+from casework.services.alerts.bulk import keys_in
 from casework.services.errors import NotPermitted
 from casework.services.users import is_email_address
 
@@ -128,12 +129,14 @@ def _drop_superseded(now: datetime) -> int:
         .returning(OutboxMessage.clock_id, OutboxMessage.rung, OutboxMessage.due_on)
         .execution_options(synchronize_session=False)
     ).all()
-    claims = {tuple(row) for row in superseded}
+    claims = sorted({tuple(row) for row in superseded})
     if claims:
+        # One JSON parameter, however many: thousands would each have been 3 bind parameters.
+        keys = [{"clock_id": c, "rung": r, "due_on": d} for c, r, d in claims]
         db.session.execute(
-            delete(AlertClaim).where(
-                tuple_(AlertClaim.clock_id, AlertClaim.rung, AlertClaim.due_on).in_(sorted(claims))
-            )
+            delete(AlertClaim)
+            .where(keys_in(AlertClaim.__table__, keys))
+            .execution_options(synchronize_session=False)
         )
     # Nothing more goes to someone deactivated since their message was queued.
     deactivated = exists().where(User.id == OutboxMessage.user_id, User.active.is_(False))

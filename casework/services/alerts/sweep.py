@@ -17,20 +17,19 @@ was sent: one delivered copy per person per rung, never a second.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, and_, any_, func, literal, null, select
+from sqlalchemy import and_, null, select
 
 from casework.extensions import db
 from casework.mail import mail_settings
 from casework.models import Alert, Case, Clock, ClosureDay, OutboxMessage, Partnership
 from casework.models.time import utcnow
-from casework.services.alerts.bulk import rows_select
+from casework.services.alerts.bulk import id_in, rows_select
 from casework.services.alerts.ladder import (
     advance_next_rungs,
     claim_rungs_reached,
@@ -186,17 +185,9 @@ def _clocks(clock_ids) -> dict[int, Any]:
         )
         .join(Case, Case.id == Clock.case_id)
         .join(Partnership, Partnership.id == Case.partnership_id)
-        .where(_id_in(Clock.id, sorted(set(clock_ids))))
+        .where(id_in(Clock.id, sorted(set(clock_ids))))
     )
     return {row.id: row for row in rows}
-
-
-def _id_in(column, ids: list[int]):
-    """`column` is one of `ids`, sent as ONE parameter whatever their number."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(ids, ARRAY(Integer)))
-    values = func.json_each(json.dumps(ids)).table_valued("value")
-    return column.in_(select(values.c.value))
 
 
 def _closures(partnership_ids: Collection[int]) -> dict[int, frozenset[date]]:
