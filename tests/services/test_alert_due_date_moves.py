@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +16,8 @@ from sqlalchemy import insert, select
 
 from casework.extensions import db as _db
 from casework.models import AlertClaim, Clock, OutboxMessage, User
-from casework.services.alerts import deliver_outbox, sweep
+from casework.services.alerts import DeliveryReport, deliver_outbox, sweep
+from casework.services.cases import get_case
 from casework.services.events import fire_event
 from tests.factories import advance_case, make_case, make_user
 from tests.locks import waiting_for_a_lock_or_done
@@ -63,6 +66,98 @@ def plan(manager, case_id: int, on: date | str, planned_on: str) -> None:
 
 def advance_copy_subjects(smtp_server, manager) -> list[str]:
     return [rung_of(s) for s in smtp_server.subjects_to(manager.email) if "advance copy" in s]
+
+
+class InAThread:
+    """`work()` in a thread of its own, with its own session; `result()` waits for it."""
+
+    def __init__(self, app, work: Callable[[], object], name: str | None = None) -> None:
+        self.outcome: dict[str, object] = {}
+
+        def run() -> None:
+            with app.app_context():
+                try:
+                    self.outcome["result"] = work()
+                finally:
+                    _db.session.remove()
+
+        self.thread = threading.Thread(target=run, name=name)
+        self.thread.start()
+
+    def result(self) -> object:
+        self.thread.join(timeout=15)
+        assert "result" in self.outcome, "it failed or is still waiting"
+        return self.outcome["result"]
+
+
+def moved_back_in_a_thread(app, manager_id: int, case_id: int, day: date) -> InAThread:
+    def move_back() -> str:
+        plan(_db.session.get(User, manager_id), case_id, day, FIRST_PLAN)
+        return "done"
+
+    return InAThread(app, move_back)
+
+
+@contextmanager
+def event_held_open(app, manager_id: int, case_id: int, day: date) -> Iterator[None]:
+    """Bring the due date back to FIRST_PLAN in a thread of its own, held with its rows
+    written (the case locked, the ledger read) until the block ends; then it commits."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_until_released(case, entry) -> None:
+        _db.session.flush()
+        holding.set()
+        release.wait(timeout=10)
+
+    def move_back() -> str:
+        manager = _db.session.get(User, manager_id)
+        facts = {"on": day.isoformat(), "planned_on": FIRST_PLAN}
+        fire_event(manager, case_id, "schedule_publication", facts, also=hold_until_released)
+        return "done"
+
+    event = InAThread(app, move_back)
+    try:
+        assert holding.wait(timeout=10)
+        yield
+    finally:
+        release.set()
+    assert event.result() == "done"
+
+
+class DeliveryHeldAfterItsLock:
+    """`deliver_outbox(now)` in a thread of its own, held just after its statement that locks
+    the cases of stale emails, until `finish()`, which returns its report."""
+
+    def __init__(self, app, now: datetime) -> None:
+        self.app, self.now = app, now
+        self.locked, self.go_on = threading.Event(), threading.Event()
+
+    def _hold(self, conn, cursor, statement: str, *args) -> None:
+        if (
+            threading.current_thread().name == "held delivery"
+            and statement.lstrip().startswith("SELECT cases.id")
+            and not self.locked.is_set()
+        ):
+            self.locked.set()
+            self.go_on.wait(timeout=10)
+
+    def __enter__(self) -> DeliveryHeldAfterItsLock:
+        self.engine = _db.engine
+        sa_event.listen(self.engine, "after_cursor_execute", self._hold)
+        self.delivery = InAThread(self.app, lambda: deliver_outbox(self.now), "held delivery")
+        assert self.locked.wait(timeout=10)
+        return self
+
+    def finish(self) -> DeliveryReport:
+        self.go_on.set()
+        report = self.delivery.result()
+        assert isinstance(report, DeliveryReport)
+        return report
+
+    def __exit__(self, *exc_info) -> None:
+        self.go_on.set()
+        self.delivery.thread.join(timeout=15)
+        sa_event.remove(self.engine, "after_cursor_execute", self._hold)
 
 
 def test_a_rung_superseded_while_the_due_date_was_elsewhere_comes_when_it_moves_back(
@@ -189,52 +284,89 @@ def test_delivery_waits_for_an_event_bringing_the_due_date_back(
     app, backend, smtp_server, managers, case_with_a_planned_publication
 ):
     """Delivery must not judge a waiting email by a due date an event is changing: it waits for
-    the case as events do, then sends the email that is current again (PostgreSQL; SQLite has
-    one writer and no row locks)."""
-    if backend != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
+    the case as events do, then sends the email that is current again. SQLite has one writer
+    and no row locks: there the event commits, then delivery runs, to the same end."""
     case = case_with_a_planned_publication
     first = advance_copy(case.id)
     day = first["due_soon"]
     sweep(day, now=at_seven(day))
     plan(managers[0], case.id, day, SECOND_PLAN)
-    holding, release = threading.Event(), threading.Event()
-    outcomes: dict[str, object] = {}
+    if backend == "postgresql":
+        with event_held_open(app, managers[0].id, case.id, day):
+            delivery = InAThread(app, lambda: deliver_outbox(at_seven(day)))
+            waiting_for_a_lock_or_done(app, backend, delivery.thread)
+            assert delivery.thread.is_alive()  # waiting for the event's lock
+        report = delivery.result()
+    else:
+        plan(managers[0], case.id, day, FIRST_PLAN)
+        report = deliver_outbox(at_seven(day))
+    assert isinstance(report, DeliveryReport)
+    assert (report.superseded, report.sent) == (0, 2)
 
-    def hold_until_released(case, entry) -> None:
-        _db.session.flush()
-        holding.set()
-        release.wait(timeout=10)
+    run_days(day, first["overdue"])
 
-    def move_back() -> None:
-        with app.app_context():
-            manager = _db.session.get(User, managers[0].id)
-            facts = {"on": day.isoformat(), "planned_on": FIRST_PLAN}
-            try:
-                fire_event(
-                    manager, case.id, "schedule_publication", facts, also=hold_until_released
-                )
-                outcomes["event"] = "done"
-            finally:
-                _db.session.remove()
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+    assert max(smtp_server.message_ids().values()) == 1
 
-    def deliver() -> None:
-        with app.app_context():
-            try:
-                outcomes["delivery"] = deliver_outbox(at_seven(day))
-            finally:
-                _db.session.remove()
 
-    event = threading.Thread(target=move_back)
-    event.start()
-    assert holding.wait(timeout=10)
-    delivery = threading.Thread(target=deliver)
-    delivery.start()
-    waiting_for_a_lock_or_done(app, backend, delivery)
-    release.set()
-    event.join(timeout=15)
-    delivery.join(timeout=15)
-    assert outcomes["event"] == "done"
+def test_an_email_gone_stale_after_delivery_locked_the_cases_waits_for_the_next_run(
+    app, backend, smtp_server, managers, case_with_a_planned_publication
+):
+    """Delivery locks the cases of the emails that look stale, then supersedes. It used to
+    supersede by a later look, emails of cases it had not locked included: one gone stale in
+    between was superseded and its claim released while an event bringing the due date back,
+    having read the ledger with the claim still there, did not re-arm the rung: lost for good.
+    Now only the locked cases' emails are judged; the others wait for the next run."""
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    sweep(day, now=at_seven(day))
+    with DeliveryHeldAfterItsLock(app, at_seven(day)) as delivery:  # nothing stale: no lock
+        plan(managers[0], case.id, day, SECOND_PLAN)  # the emails are stale from now
+        if backend == "postgresql":
+            with event_held_open(app, managers[0].id, case.id, day):
+                report = delivery.finish()
+        else:  # one writer at a time: the due date comes back after delivery
+            report = delivery.finish()
+            plan(managers[0], case.id, day, FIRST_PLAN)
+    assert report.superseded == 0
+    assert advance_copy(case.id) == first
+
+    run_days(day, first["overdue"])
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+    assert max(smtp_server.message_ids().values()) == 1
+
+
+def test_a_case_delivery_has_locked_can_be_read_while_an_event_on_it_waits(
+    app, backend, smtp_server, managers, case_with_a_planned_publication
+):
+    """Delivery's lock on the cases of stale emails is FOR NO KEY UPDATE: reading a case, which
+    writes an audit row referring to it, does not wait for it; an event still does, and then
+    re-arms the rung whose claim delivery released (PostgreSQL; SQLite takes no row lock)."""
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    sweep(day, now=at_seven(day))
+    plan(managers[0], case.id, day, SECOND_PLAN)
+    reader_id = managers[1].id
+    with DeliveryHeldAfterItsLock(app, at_seven(day)) as delivery:  # the case locked
+        read = InAThread(app, lambda: get_case(_db.session.get(User, reader_id), case.id).id)
+        waiting_for_a_lock_or_done(app, backend, read.thread)
+        assert not read.thread.is_alive()  # read, not waiting for delivery
+        assert read.result() == case.id
+        back = moved_back_in_a_thread(app, managers[0].id, case.id, day)
+        waiting_for_a_lock_or_done(app, backend, back.thread)
+        if backend == "postgresql":
+            assert back.thread.is_alive()  # the event waits for delivery
+        report = delivery.finish()
+    assert back.result() == "done"
+    if backend == "postgresql":  # superseded, then re-armed by the event
+        assert (report.superseded, report.sent) == (2, 0)
+    else:  # the event came first: the emails were current again
+        assert (report.superseded, report.sent) == (0, 2)
 
     run_days(day, first["overdue"])
 

@@ -27,7 +27,7 @@ from casework.extensions import db
 from casework.mail import mail
 from casework.models import AlertClaim, Case, Clock, OutboxMessage, User
 from casework.models.alerts import PENDING
-from casework.services.alerts.bulk import keys_in
+from casework.services.alerts.bulk import id_in, keys_in
 from casework.services.errors import NotPermitted
 from casework.services.users import is_email_address
 
@@ -110,25 +110,41 @@ def _drop_superseded(now: datetime) -> int:
         Clock.due_on.is_(None),
         Clock.due_on != OutboxMessage.due_on,
     )
-    # Lock their cases first, as events do: an event bringing a clock back to the message's due
-    # date either commits first (and the message is not superseded) or reads the ledger only
-    # once the claim is released (and re-arms the rung). SQLite has no row locks; the window
-    # there is one event's own reads.
+    # The cases of the emails that look stale are locked first, as an event locks its case,
+    # and only their emails are judged, by a statement that starts once the locks are ours. So
+    # an event on one of those cases either committed before the lock (and is seen: an email
+    # current again is kept) or waits for this commit (and reads the ledger with the claims
+    # released, re-arming a rung the clock comes back to). An email that goes stale after the
+    # lock statement, its case not locked, is left for the next run (the lease below may send
+    # it meanwhile, as if the event had come a moment later). FOR NO KEY UPDATE: an event's
+    # FOR UPDATE waits for it, but an insert that only refers to a case, such as a read's audit
+    # row, does not. SQLite has no row locks and this SELECT takes none: there an event that
+    # read the ledger before this commit and writes after it can still miss a release.
     stale_cases = (
         select(Clock.case_id)
         .join(OutboxMessage, OutboxMessage.clock_id == Clock.id)
         .where(waiting, moved_on)
     )
-    db.session.execute(
-        select(Case.id).where(Case.id.in_(stale_cases)).order_by(Case.id).with_for_update()
-    )
-    superseded = db.session.execute(
-        update(OutboxMessage)
-        .where(waiting, exists().where(Clock.id == OutboxMessage.clock_id, moved_on))
-        .values(superseded_at=now)
-        .returning(OutboxMessage.clock_id, OutboxMessage.rung, OutboxMessage.due_on)
-        .execution_options(synchronize_session=False)
+    locked = db.session.scalars(
+        select(Case.id)
+        .where(Case.id.in_(stale_cases))
+        .order_by(Case.id)
+        .with_for_update(key_share=True)
     ).all()
+    superseded = []
+    if locked:
+        superseded = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                waiting,
+                exists().where(
+                    Clock.id == OutboxMessage.clock_id, id_in(Clock.case_id, locked), moved_on
+                ),
+            )
+            .values(superseded_at=now)
+            .returning(OutboxMessage.clock_id, OutboxMessage.rung, OutboxMessage.due_on)
+            .execution_options(synchronize_session=False)
+        ).all()
     claims = sorted({tuple(row) for row in superseded})
     if claims:
         # One JSON parameter, however many: thousands would each have been 3 bind parameters.
