@@ -15,6 +15,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 
 from casework.extensions import db as _db
+from casework.mail import mail
 from casework.models import AlertClaim, Clock, OutboxMessage, User
 from casework.services.alerts import DeliveryReport, deliver_outbox, sweep
 from casework.services.cases import get_case
@@ -124,28 +125,39 @@ def event_held_open(app, manager_id: int, case_id: int, day: date) -> Iterator[N
     assert event.result() == "done"
 
 
-class DeliveryHeldAfterItsLock:
-    """`deliver_outbox(now)` in a thread of its own, held just after its statement that locks
-    the cases of stale emails, until `finish()`, which returns its report."""
+class HeldDelivery:
+    """`deliver_outbox(now)` in a thread of its own, held until `finish()`, which returns its
+    report: `after="its lock"`, just after its statement that locks the cases of stale emails;
+    `after="its lease"`, with its batch leased and committed, about to send it."""
 
-    def __init__(self, app, now: datetime) -> None:
-        self.app, self.now = app, now
-        self.locked, self.go_on = threading.Event(), threading.Event()
+    def __init__(self, app, now: datetime, *, after: str) -> None:
+        assert after in ("its lock", "its lease")
+        self.app, self.now, self.after = app, now, after
+        self.holding, self.go_on = threading.Event(), threading.Event()
+        self.patch = pytest.MonkeyPatch()
 
-    def _hold(self, conn, cursor, statement: str, *args) -> None:
-        if (
-            threading.current_thread().name == "held delivery"
-            and statement.lstrip().startswith("SELECT cases.id")
-            and not self.locked.is_set()
-        ):
-            self.locked.set()
+    def _hold(self) -> None:
+        if threading.current_thread().name == "held delivery" and not self.holding.is_set():
+            self.holding.set()
             self.go_on.wait(timeout=10)
 
-    def __enter__(self) -> DeliveryHeldAfterItsLock:
+    def _after_statement(self, conn, cursor, statement: str, *args) -> None:
+        if statement.lstrip().startswith("SELECT cases.id"):
+            self._hold()
+
+    def _connection(self, *args, **kwargs):
+        self._hold()
+        return self.get_connection(*args, **kwargs)
+
+    def __enter__(self) -> HeldDelivery:
         self.engine = _db.engine
-        sa_event.listen(self.engine, "after_cursor_execute", self._hold)
+        if self.after == "its lock":
+            sa_event.listen(self.engine, "after_cursor_execute", self._after_statement)
+        else:
+            self.get_connection = mail.get_connection
+            self.patch.setattr(mail, "get_connection", self._connection)
         self.delivery = InAThread(self.app, lambda: deliver_outbox(self.now), "held delivery")
-        assert self.locked.wait(timeout=10)
+        assert self.holding.wait(timeout=10)
         return self
 
     def finish(self) -> DeliveryReport:
@@ -157,7 +169,9 @@ class DeliveryHeldAfterItsLock:
     def __exit__(self, *exc_info) -> None:
         self.go_on.set()
         self.delivery.thread.join(timeout=15)
-        sa_event.remove(self.engine, "after_cursor_execute", self._hold)
+        if self.after == "its lock":
+            sa_event.remove(self.engine, "after_cursor_execute", self._after_statement)
+        self.patch.undo()
 
 
 def test_a_rung_superseded_while_the_due_date_was_elsewhere_comes_when_it_moves_back(
@@ -322,7 +336,7 @@ def test_an_email_gone_stale_after_delivery_locked_the_cases_waits_for_the_next_
     first = advance_copy(case.id)
     day = first["due_soon"]
     sweep(day, now=at_seven(day))
-    with DeliveryHeldAfterItsLock(app, at_seven(day)) as delivery:  # nothing stale: no lock
+    with HeldDelivery(app, at_seven(day), after="its lock") as delivery:  # nothing stale: no lock
         plan(managers[0], case.id, day, SECOND_PLAN)  # the emails are stale from now
         if backend == "postgresql":
             with event_held_open(app, managers[0].id, case.id, day):
@@ -352,7 +366,7 @@ def test_a_case_delivery_has_locked_can_be_read_while_an_event_on_it_waits(
     sweep(day, now=at_seven(day))
     plan(managers[0], case.id, day, SECOND_PLAN)
     reader_id = managers[1].id
-    with DeliveryHeldAfterItsLock(app, at_seven(day)) as delivery:  # the case locked
+    with HeldDelivery(app, at_seven(day), after="its lock") as delivery:  # the case locked
         read = InAThread(app, lambda: get_case(_db.session.get(User, reader_id), case.id).id)
         waiting_for_a_lock_or_done(app, backend, read.thread)
         assert not read.thread.is_alive()  # read, not waiting for delivery
@@ -439,3 +453,30 @@ def test_delivery_releases_thousands_of_claims_at_once_with_one_parameter(busine
     assert len(releases) == 1 and len(releases[0]) <= 5, [len(p) for p in releases]
     left = _db.session.execute(select(AlertClaim.rung, AlertClaim.due_on)).all()
     assert Counter(left) == {("due_soon", old): count}
+
+
+def test_an_email_written_again_while_a_deliverer_sends_it_stays_that_deliverers(
+    app, smtp_server, managers, case_with_a_planned_publication
+):
+    """One deliverer has leased the emails and is sending them; meanwhile another supersedes
+    them (the due date moved) and the sweep writes them again when it comes back. Writing them
+    again used to set their next attempt to now, ending the first deliverer's lease: the next
+    run sent them too, a second copy of each. The later of the two times is kept now."""
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    now = at_seven(day)
+    sweep(day, now=now)
+    with HeldDelivery(app, now, after="its lease") as sending:
+        plan(managers[0], case.id, day, SECOND_PLAN)
+        assert deliver_outbox(now).superseded == 2
+        plan(managers[0], case.id, day, FIRST_PLAN)
+        assert sweep(day, now=now).emails == 2  # claimed again: the same two emails
+        assert deliver_outbox(now + timedelta(minutes=1)).sent == 0  # still leased
+        assert sending.finish().sent == 2
+
+    run_days(day, first["overdue"])
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+    assert max(smtp_server.message_ids().values()) == 1

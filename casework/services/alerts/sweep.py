@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, null, select
+from sqlalchemy import and_, func, null, select
 
 from casework.extensions import db
 from casework.mail import mail_settings
@@ -141,12 +141,22 @@ def _write_emails(emails: list[dict[str, Any]]) -> None:
     write = dialect_insert(outbox).from_select(*rows_select(outbox, emails))
     again = {
         name: write.excluded[name]
-        for name in ("recipient", "subject", "body", "created_at", "attempts", "next_attempt_at")
+        for name in ("recipient", "subject", "body", "created_at", "attempts")
     }
+    # A deliverer may have leased the row before it was superseded and be sending it now:
+    # its next attempt stays the later of the two, so the lease holds and the row is not sent
+    # twice (the deliverer marks it sent, or fails it to be retried, as usual).
+    later = func.greatest if db.session.get_bind().dialect.name == "postgresql" else func.max
+    next_attempt_at = later(outbox.c.next_attempt_at, write.excluded.next_attempt_at)
     db.session.execute(
         write.on_conflict_do_update(
             index_elements=["message_id"],
-            set_={**again, "superseded_at": null(), "last_error": null()},
+            set_={
+                **again,
+                "next_attempt_at": next_attempt_at,
+                "superseded_at": null(),
+                "last_error": null(),
+            },
             where=and_(
                 outbox.c.superseded_at.is_not(None),
                 outbox.c.sent_at.is_(None),
