@@ -480,3 +480,65 @@ def test_an_email_written_again_while_a_deliverer_sends_it_stays_that_deliverers
     for manager in managers:
         assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
     assert max(smtp_server.message_ids().values()) == 1
+
+
+def test_an_email_sent_after_another_deliverer_superseded_it_is_not_written_again(
+    app, smtp_server, managers, case_with_a_planned_publication
+):
+    """A deliverer sends the emails it leased while another supersedes them: they end both
+    sent and superseded. When the rung is claimed again they are left as they are, the record
+    of what was sent, and nobody is sent a second copy."""
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    now = at_seven(day)
+    sweep(day, now=now)
+    with HeldDelivery(app, now, after="its lease") as sending:
+        plan(managers[0], case.id, day, SECOND_PLAN)
+        assert deliver_outbox(now).superseded == 2
+        assert sending.finish().sent == 2
+
+    def outbox() -> list[tuple]:
+        _db.session.expire_all()
+        return [
+            (m.message_id, m.sent_at, m.superseded_at, m.created_at, m.attempts, m.body)
+            for m in _db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+
+    sent_and_superseded = outbox()
+    assert all(row[1] and row[2] for row in sent_and_superseded)
+    plan(managers[0], case.id, day, FIRST_PLAN)
+    assert sweep(day, now=now + timedelta(hours=1)).emails == 2  # claimed again
+    assert outbox() == sent_and_superseded
+
+    run_days(day, first["overdue"])
+
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+    assert max(smtp_server.message_ids().values()) == 1
+
+
+def test_an_email_dropped_because_its_person_left_keeps_the_rung_claimed(
+    smtp_server, managers, case_with_a_planned_publication
+):
+    """Only an email superseded because its clock moved on releases its rung's claim. One
+    dropped because its person was deactivated does not: the rung is not theirs to give back,
+    and the others would be sent it again whenever the clock was next worked out."""
+    case = case_with_a_planned_publication
+    first = advance_copy(case.id)
+    day = first["due_soon"]
+    sweep(day, now=at_seven(day))
+    managers[1].active = False
+    _db.session.commit()
+
+    report = deliver_outbox(at_seven(day))
+
+    assert (report.sent, report.superseded) == (1, 1)
+    claims = _db.session.execute(
+        select(AlertClaim.rung, AlertClaim.status).where(
+            AlertClaim.clock_id == first["id"], AlertClaim.due_on == first["due_on"]
+        )
+    ).all()
+    assert claims == [("due_soon", "sent")]
+    plan(managers[0], case.id, day, FIRST_PLAN)  # the clock worked out again, date unchanged
+    assert sweep(day, now=at_seven(day)).sent == 0
