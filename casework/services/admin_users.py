@@ -159,11 +159,15 @@ def _take_turns(actor: User) -> None:
     first, sees its change and is refused; the admin who acts stays one until they commit.
     """
     # An UPDATE, not SELECT ... FOR UPDATE: SQLite ignores FOR UPDATE and takes its one write
-    # lock only at a transaction's first write, so only a write makes both databases wait.
+    # lock only at a transaction's first write, so only a write makes both databases wait. It
+    # rewrites a column no key or index holds: SQLite rewrites the row in place, where setting
+    # the id made it delete and re-insert it and search every table referring to it; PostgreSQL
+    # takes FOR NO KEY UPDATE either way, so rows that only refer to the partnership (a case, a
+    # closure day) can still be written meanwhile.
     db.session.execute(
         update(Partnership)
         .where(Partnership.id == actor.partnership_id)
-        .values(id=Partnership.id)
+        .values(name=Partnership.name)
         .execution_options(synchronize_session=False)
     )
     db.session.expire_all()  # what was read before the lock may have changed since
