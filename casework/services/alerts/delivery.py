@@ -1,16 +1,16 @@
 """Delivering the outbox by SMTP: marked sent only once the server has accepted the message.
 
-Each run first drops, as superseded, waiting alerts whose clock was met, cancelled or paused
-(or whose due date moved: its rungs were re-armed) since they were written, and releases their
-rungs' claims in the ledger: if the clock comes back to that due date (a date moved and moved
-back, a hold lifted the day it was placed), the rung is claimed again and those whose email was
-dropped get it then (see `sweep`). It then takes a batch of due messages with a lease
-(their next attempt moved 10 minutes on, in one UPDATE ... RETURNING), so two deliverers never
-send the same message, and sends them one by one, each marked sent in its own commit as soon as
-the server accepts it. A temporary failure (the server down, a 4xx reply) is retried after 1,
-2, 4, ... minutes, at most an hour apart, for 7 days from when the message was written; then,
-or at once on a permanent (5xx) refusal, the message is marked failed, for an admin to see.
-Errors are recorded by type and SMTP code only: never an address.
+Each run first drops, as superseded, waiting alerts whose clock was met, cancelled or paused (or
+whose due date moved: its rungs were re-armed) since they were written, with their cases locked
+(see `_drop_superseded`), and releases their rungs' claims in the ledger: if the clock comes
+back to that due date (a date moved and moved back, a hold lifted the day it was placed), the
+rung is claimed again and those whose email was dropped get it then (see `sweep`). It then takes
+a batch of due messages with a lease (their next attempt moved 10 minutes on, in one UPDATE ...
+RETURNING), so no other deliverer takes them meanwhile, and sends them one by one, each marked
+sent in its own commit as soon as the server accepts it. A temporary failure (the server down, a
+4xx reply) is retried after 1, 2, 4, ... minutes, at most an hour apart, for 7 days from when
+the message was written; then, or at once on a permanent (5xx) refusal, the message is marked
+failed, for an admin to see. Errors are recorded by type and SMTP code only: never an address.
 """
 
 from __future__ import annotations

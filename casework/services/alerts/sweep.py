@@ -10,9 +10,12 @@ are not claimed, so after downtime it catches up on its own (highest rung only).
 
 A rung can be claimed again for the same due date: delivery releases a claim whose emails it
 superseded because the clock moved on (see `delivery`), so that the rung comes again if the
-clock comes back to that due date. Each person's email for a rung keeps its Message-ID, so the
-one written the first time is written again if it was superseded unsent, and left alone if it
-was sent: one delivered copy per person per rung, never a second.
+clock comes back to that due date. Each person's email for a rung keeps its Message-ID, unique
+in the outbox, so claiming again writes the same row again: afresh if it was superseded unsent
+(keeping the lease of a deliverer still sending it), left alone if it was sent or failed. Each
+person is so delivered at most one email per rung and due date, short of a deliverer stopping
+or outlasting its lease between the server accepting a message and marking it sent (see
+`casework.models.alerts`).
 """
 
 from __future__ import annotations
