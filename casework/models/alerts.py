@@ -1,10 +1,19 @@
 """The alert ladder's records: the ledger of claimed rungs, the email outbox, in-app alerts.
 
-The ledger is what makes each alert happen at most once: its key is (clock, rung, due date),
-so two sweeps at once cannot both claim a rung, and a due date moved later starts a fresh
-ladder. The outbox holds every email until an SMTP server has accepted it; its Message-ID is
-made when the row is written, so a retried message keeps it. In-app alerts are one row per
-recipient per rung, read or not.
+The ledger's key is (clock, rung, due date), so two sweeps at once cannot both claim a rung,
+and a due date moved later starts a fresh ladder. A claim is not for ever: delivery releases
+one whose waiting emails it supersedes (the clock moved on before they went), so the rung is
+claimed again if the clock comes back to that due date.
+
+What holds whatever the claims do is in the outbox: each person is delivered at most one email
+per rung and due date. Every email is kept until an SMTP server has accepted it, under a
+Message-ID made from (clock, rung, due date, person) and unique, so a retried message keeps it
+and a rung claimed again writes the same row again, and only while it is unsent: a row that was
+sent (even one superseded while it went) or that failed is left as it is, and one another
+deliverer has leased keeps its lease. The exception is SMTP's own: a deliverer that stops, or
+outlasts its 10-minute lease, between the server accepting a message and marking it sent leaves
+it to be sent again, under the same Message-ID. In-app alerts are one row per recipient per rung
+and due date, read or not; a rung claimed again keeps the one written first.
 """
 
 from __future__ import annotations

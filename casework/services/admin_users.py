@@ -5,8 +5,9 @@ An admin may invite anyone; a business manager may invite panel members, agency 
 follow their one-time link (`auth.create_invitation`); a fresh link can be made while they have
 not set one, and it replaces the earlier links. Only admins change roles and deactivate people,
 and nobody changes their own role or deactivates themselves, so a partnership always keeps the
-admin who is acting. A deactivated person's session and API tokens stop working at once (the
-sign-in and token checks look at `active`).
+admin who is acting: changes to people take turns (`_take_turns`), so two admins demoting each
+other at the same moment cannot both succeed. A deactivated person's session and API tokens stop
+working at once (the sign-in and token checks look at `active`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework.extensions import db
-from casework.models import Agency, Invitation, User
+from casework.models import Agency, Invitation, Partnership, User
 from casework.models.time import utcnow
 from casework.services.admin import (
     clean_name,
@@ -147,6 +148,34 @@ def _user(actor: User, user_id: int) -> User:
     if user is None or user.partnership_id != actor.partnership_id:
         raise NotFound("There is no user with that id.")
     return user
+
+
+def _take_turns(actor: User) -> None:
+    """Hold the partnership's lock on changing its people until commit, then check again that
+    `actor` is an active admin.
+
+    Two admins demoting or deactivating each other at the same moment would each see the other
+    still an admin and leave the partnership with none. With the lock, the second waits for the
+    first, sees its change and is refused; the admin who acts stays one until they commit.
+    """
+    # An UPDATE, not SELECT ... FOR UPDATE: SQLite ignores FOR UPDATE and takes its one write
+    # lock only at a transaction's first write, so only a write makes both databases wait. It
+    # rewrites a column no key or index holds: SQLite rewrites the row in place, where setting
+    # the id made it delete and re-insert it and search every table referring to it; PostgreSQL
+    # takes FOR NO KEY UPDATE either way, so rows that only refer to the partnership (a case, a
+    # closure day) can still be written meanwhile.
+    db.session.execute(
+        update(Partnership)
+        .where(Partnership.id == actor.partnership_id)
+        .values(name=Partnership.name)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()  # what was read before the lock may have changed since
+    try:
+        require_admin(actor)
+    except NotPermitted:
+        db.session.rollback()  # let go of the lock
+        raise
 
 
 def _clean_role(
@@ -288,6 +317,7 @@ def change_role(
     role, partner, agency, errors = _clean_role(actor, role, partner, agency_id, user.agency_id)
     if errors:
         raise Invalid("The role could not be changed: check the fields.", errors)
+    _take_turns(actor)
     new_agency_id = agency.id if agency is not None else None
     candidates = (
         ("role", user.role, role, user.role == role),
@@ -316,6 +346,7 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     user = _user(actor, user_id)
     if user.id == actor.id:
         raise NotPermitted("You cannot deactivate yourself.")
+    _take_turns(actor)
     if user.active != active:
         record_change(actor, f"user {user.id}", "active", user.active, active)
         user.active = active
@@ -323,5 +354,5 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
             # Reactivation must not bring back what they held: their sessions, their links.
             end_sessions(user)
             _expire_links(user)
-        db.session.commit()
+    db.session.commit()  # also lets go of the lock when nothing changed
     return user

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from casework.extensions import db as _db
 from casework.models import Case, CaseEvent, CaseRead, Clock, SignOff, User
@@ -24,6 +23,7 @@ from casework.services.errors import (
 )
 from casework.services.events import fire_event
 from tests.factories import make_case, make_user
+from tests.locks import waiting_for_a_lock_or_done
 
 
 def history_count(case_id: int) -> int:
@@ -120,23 +120,6 @@ def test_concurrent_sign_offs_never_lose_one(app, business_manager, leads):
     assert stored == recorded == succeeded
 
 
-def _blocked_on_a_lock(backend: str, app) -> None:
-    """Wait until another session waits for a row lock (PostgreSQL), or a moment (SQLite)."""
-    if backend != "postgresql":
-        time.sleep(0.5)
-        return
-    with app.app_context():
-        for _ in range(100):
-            waiting = _db.session.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            )
-            _db.session.rollback()
-            if waiting:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the second event never waited for the lock")
-
-
 def _second_waits_for_first(app, backend, first, second) -> dict[str, object]:
     """Fire `first` and hold its transaction open, with the case locked, until `second` has
     started and waits for it; then let `first` commit. Each is (name, user id, case id,
@@ -164,7 +147,7 @@ def _second_waits_for_first(app, backend, first, second) -> dict[str, object]:
     assert holding.wait(timeout=10)
     two = threading.Thread(target=fire, args=second)
     two.start()
-    _blocked_on_a_lock(backend, app)
+    waiting_for_a_lock_or_done(app, backend, two)
     release.set()
     one.join(timeout=10)
     two.join(timeout=10)

@@ -8,8 +8,13 @@ however many sweeps run; when several rungs are reached at once (the scheduler w
 the highest is sent and the lower ones are recorded as skipped. In the same transaction it
 writes one email to the outbox and one in-app alert for each recipient, worked out at claim
 time. `deliver_outbox(now)` then sends what is waiting by SMTP, retrying temporary failures,
-and drops messages whose clock was met or cancelled meanwhile. `digest(on)` sends each person
-one email per working day listing their clocks at a rung.
+and drops messages whose clock was met, cancelled or paused, or whose due date moved,
+meanwhile (releasing their rung, which comes again should the clock return to that due date).
+An email written again keeps its Message-ID, unique in the outbox, so each person is delivered
+at most one email per rung and due date (the one exception, a deliverer stopping or outlasting
+its lease between the server accepting a message and marking it sent: see
+`casework.models.alerts`). `digest(on)` sends each person one email per working day listing
+their clocks at a rung.
 """
 
 from casework.services.alerts.delivery import DeliveryReport, deliver_outbox, failed_messages

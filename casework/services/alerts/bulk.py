@@ -4,7 +4,12 @@ An executemany is one call for SQLAlchemy but one round trip per row for psycopg
 outbox rows took 0.6 s, against 40 ms this way). So the rows are sent as a single JSON
 document and unpacked by the database itself: `json_to_recordset` on PostgreSQL, `json_each`
 on SQLite. Each value is first put through the column type's own bind processing, so what is
-stored is exactly what an ordinary INSERT would have stored.
+stored is exactly what an ordinary INSERT would have stored. `rows_select` gives that SELECT,
+for an INSERT ... SELECT with whatever ON CONFLICT clause the caller needs; `keys_in` the
+condition "these columns are one of these rows" from the same SELECT, and `id_in` the same for
+a list of ids. A long list of bind parameters instead (`IN (?, ?, ...)`, three for each row of
+a three-column key) costs PostgreSQL planning time that grows with the square of the rows, and
+psycopg refuses a statement with more than 65,535 of them.
 """
 
 from __future__ import annotations
@@ -14,7 +19,20 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, cast, func, insert, literal, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    any_,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from casework.extensions import db
@@ -26,10 +44,10 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT every row (dicts with the same keys) into `table` in one statement."""
-    if not rows:
-        return
+def rows_select(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], Select]:
+    """The column names of `rows` (dicts with the same keys, at least one) and a SELECT that
+    gives every row from one parameter: `insert(table).from_select(*rows_select(table, rows))`.
+    """
     dialect = db.session.get_bind().dialect
     names = list(rows[0])
     columns = [table.c[name] for name in names]
@@ -55,7 +73,23 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     else:
         elements = func.json_each(literal(document)).table_valued("value")
         values = [func.json_extract(elements.c.value, f"$[{j}]") for j in range(len(columns))]
-    db.session.execute(insert(table).from_select(names, select(*values).select_from(elements)))
+    # SQLite needs a WHERE on an INSERT ... SELECT that has an ON CONFLICT clause.
+    return names, select(*values).select_from(elements).where(true())
 
 
-__all__ = ["insert_rows"]
+def keys_in(table: Table, keys: Sequence[dict[str, Any]]) -> ColumnElement[bool]:
+    """The row's columns named in `keys` (dicts with the same keys, at least one) are those of
+    one of `keys`: `(a, b, c) IN (SELECT ...)`, sent as ONE parameter whatever their number."""
+    names, rows = rows_select(table, keys)
+    return tuple_(*(table.c[name] for name in names)).in_(rows)
+
+
+def id_in(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column` is one of `ids`, sent as ONE parameter whatever their number."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    values = func.json_each(json.dumps(list(ids))).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+__all__ = ["id_in", "keys_in", "rows_select"]

@@ -1,14 +1,17 @@
 """Delivering the outbox by SMTP: marked sent only once the server has accepted the message.
 
-Each run first drops, as superseded, waiting alerts whose clock was met, cancelled or paused
-(or whose due date moved: its rungs were re-armed) since they were written. It then takes a
-batch of due messages with a lease (their next attempt moved 10 minutes on, in one UPDATE ...
-RETURNING), so two deliverers never send the same message, and sends them one by one, each
-marked sent in its own commit as soon as the server accepts it. A temporary failure (the
-server down, a 4xx reply, a mailer that cannot be set up) is retried after 1, 2, 4, ...
-minutes, at most an hour apart, for 7 days from when the message was written; then, or at
-once on a permanent (5xx) refusal, the message is marked failed, for an admin to see. Errors
-are recorded by type and SMTP code only: never an address.
+Each run first drops, as superseded, waiting alerts whose clock was met, cancelled or paused (or
+whose due date moved: its rungs were re-armed) since they were written, with their cases locked
+(see `_drop_superseded`), and releases their rungs' claims in the ledger: if the clock comes
+back to that due date (a date moved and moved back, a hold lifted the day it was placed), the
+rung is claimed again and those whose email was dropped get it then (see `sweep`). It then takes
+a batch of due messages with a lease (their next attempt moved 10 minutes on, in one UPDATE ...
+RETURNING), so no other deliverer takes them meanwhile, and sends them one by one, each marked
+sent in its own commit as soon as the server accepts it. A temporary failure (the server down, a
+4xx reply, a mailer that cannot be set up) is retried after 1, 2, 4, ... minutes, at most an
+hour apart, for 7 days from when the message was written; then, or at once on a permanent
+(5xx) refusal, the message is marked failed, for an admin to see. Errors are recorded by type
+and SMTP code only: never an address.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_mailman import EmailMessage
-from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy import and_, delete, exists, or_, select, text, update
 
 from casework.extensions import db
 from casework.mail import mail
-from casework.models import Clock, OutboxMessage, User
+from casework.models import AlertClaim, Case, Clock, OutboxMessage, User
 from casework.models.alerts import PENDING
+from casework.services.alerts.bulk import id_in, keys_in
 from casework.services.errors import NotPermitted
 from casework.services.users import is_email_address
 
@@ -103,22 +107,58 @@ def deliver_outbox(now: datetime, limit: int = BATCH) -> DeliveryReport:
 
 
 def _drop_superseded(now: datetime) -> int:
-    gone = exists().where(
-        Clock.id == OutboxMessage.clock_id,
-        or_(
-            Clock.met_on.is_not(None),
-            Clock.cancelled_on.is_not(None),
-            Clock.paused,
-            Clock.due_on.is_(None),
-            Clock.due_on != OutboxMessage.due_on,
-        ),
+    waiting = and_(text(PENDING), OutboxMessage.kind == "alert")
+    moved_on = or_(  # the clock no longer alerts for the message's due date
+        Clock.met_on.is_not(None),
+        Clock.cancelled_on.is_not(None),
+        Clock.paused,
+        Clock.due_on.is_(None),
+        Clock.due_on != OutboxMessage.due_on,
     )
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(text(PENDING), OutboxMessage.kind == "alert", gone)
-        .values(superseded_at=now)
-        .execution_options(synchronize_session=False)
+    # The cases of the emails that look stale are locked first, as an event locks its case,
+    # and only their emails are judged, by a statement that starts once the locks are ours. So
+    # an event on one of those cases either committed before the lock (and is seen: an email
+    # current again is kept) or waits for this commit (and reads the ledger with the claims
+    # released, re-arming a rung the clock comes back to). An email that goes stale after the
+    # lock statement, its case not locked, is left for the next run (the lease below may send
+    # it meanwhile, as if the event had come a moment later). FOR NO KEY UPDATE: an event's
+    # FOR UPDATE waits for it, but an insert that only refers to a case, such as a read's audit
+    # row, does not. SQLite has no row locks and this SELECT takes none: there an event that
+    # read the ledger before this commit and writes after it can still miss a release.
+    stale_cases = (
+        select(Clock.case_id)
+        .join(OutboxMessage, OutboxMessage.clock_id == Clock.id)
+        .where(waiting, moved_on)
     )
+    locked = db.session.scalars(
+        select(Case.id)
+        .where(Case.id.in_(stale_cases))
+        .order_by(Case.id)
+        .with_for_update(key_share=True)
+    ).all()
+    superseded = []
+    if locked:
+        superseded = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                waiting,
+                exists().where(
+                    Clock.id == OutboxMessage.clock_id, id_in(Clock.case_id, locked), moved_on
+                ),
+            )
+            .values(superseded_at=now)
+            .returning(OutboxMessage.clock_id, OutboxMessage.rung, OutboxMessage.due_on)
+            .execution_options(synchronize_session=False)
+        ).all()
+    claims = sorted({tuple(row) for row in superseded})
+    if claims:
+        # One JSON parameter, however many: thousands would each have been 3 bind parameters.
+        keys = [{"clock_id": c, "rung": r, "due_on": d} for c, r, d in claims]
+        db.session.execute(
+            delete(AlertClaim)
+            .where(keys_in(AlertClaim.__table__, keys))
+            .execution_options(synchronize_session=False)
+        )
     # Nothing more goes to someone deactivated since their message was queued.
     deactivated = exists().where(User.id == OutboxMessage.user_id, User.active.is_(False))
     dropped = db.session.execute(
@@ -128,7 +168,7 @@ def _drop_superseded(now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return (result.rowcount or 0) + (dropped.rowcount or 0)
+    return len(superseded) + (dropped.rowcount or 0)
 
 
 def _lease(now: datetime, limit: int) -> list:

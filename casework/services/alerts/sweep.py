@@ -7,25 +7,37 @@ clock on to its next rung. So a sweep over 2,000 due rungs costs about what one 
 
 The sweep decides nothing from memory: it asks the database which rungs have come by `on` and
 are not claimed, so after downtime it catches up on its own (highest rung only).
+
+A rung can be claimed again for the same due date: delivery releases a claim whose emails it
+superseded because the clock moved on (see `delivery`), so that the rung comes again if the
+clock comes back to that due date. Each person's email for a rung keeps its Message-ID, unique
+in the outbox, so claiming again writes the same row again: afresh if it was superseded unsent
+(keeping the lease of a deliverer still sending it), left alone if it was sent or failed. Each
+person is so delivered at most one email per rung and due date, short of a deliverer stopping
+or outlasting its lease between the server accepting a message and marking it sent (see
+`casework.models.alerts`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, func, literal, select
+from sqlalchemy import and_, func, null, select
 
 from casework.extensions import db
 from casework.mail import mail_settings
 from casework.models import Alert, Case, Clock, ClosureDay, OutboxMessage, Partnership
 from casework.models.time import utcnow
-from casework.services.alerts.bulk import insert_rows
-from casework.services.alerts.ladder import advance_next_rungs, claim_rungs_reached
+from casework.services.alerts.bulk import id_in, rows_select
+from casework.services.alerts.ladder import (
+    advance_next_rungs,
+    claim_rungs_reached,
+    dialect_insert,
+)
 from casework.services.alerts.messages import ClockLine, alert_message_id, alert_text
 from casework.services.alerts.recipients import Directory
 
@@ -118,10 +130,55 @@ def _sweep(on: date, now: datetime) -> SweepReport:
                         **key,
                     }
                 )
-        insert_rows(OutboxMessage.__table__, emails)
-        insert_rows(Alert.__table__, alerts)
+        _write_emails(emails)
+        _write_alerts(alerts)
     advance_next_rungs(on)
     return SweepReport(on, len(won), len(claims) - len(won), len(emails), len(alerts))
+
+
+def _write_emails(emails: list[dict[str, Any]]) -> None:
+    """Write the emails; one superseded unsent for a claim released since is written afresh."""
+    if not emails:
+        return
+    outbox = OutboxMessage.__table__
+    write = dialect_insert(outbox).from_select(*rows_select(outbox, emails))
+    again = {
+        name: write.excluded[name]
+        for name in ("recipient", "subject", "body", "created_at", "attempts")
+    }
+    # A deliverer may have leased the row before it was superseded and be sending it now:
+    # its next attempt stays the later of the two, so the lease holds and the row is not sent
+    # twice (the deliverer marks it sent, or fails it to be retried, as usual).
+    later = func.greatest if db.session.get_bind().dialect.name == "postgresql" else func.max
+    next_attempt_at = later(outbox.c.next_attempt_at, write.excluded.next_attempt_at)
+    db.session.execute(
+        write.on_conflict_do_update(
+            index_elements=["message_id"],
+            set_={
+                **again,
+                "next_attempt_at": next_attempt_at,
+                "superseded_at": null(),
+                "last_error": null(),
+            },
+            where=and_(
+                outbox.c.superseded_at.is_not(None),
+                outbox.c.sent_at.is_(None),
+                outbox.c.failed_at.is_(None),
+            ),
+        )
+    )
+
+
+def _write_alerts(alerts: list[dict[str, Any]]) -> None:
+    """Write the in-app alerts; a rung claimed again keeps the alert its first claim wrote."""
+    if not alerts:
+        return
+    table = Alert.__table__
+    db.session.execute(
+        dialect_insert(table)
+        .from_select(*rows_select(table, alerts))
+        .on_conflict_do_nothing(index_elements=["user_id", "clock_id", "rung", "due_on"])
+    )
 
 
 def _clocks(clock_ids) -> dict[int, Any]:
@@ -141,17 +198,9 @@ def _clocks(clock_ids) -> dict[int, Any]:
         )
         .join(Case, Case.id == Clock.case_id)
         .join(Partnership, Partnership.id == Case.partnership_id)
-        .where(_id_in(Clock.id, sorted(set(clock_ids))))
+        .where(id_in(Clock.id, sorted(set(clock_ids))))
     )
     return {row.id: row for row in rows}
-
-
-def _id_in(column, ids: list[int]):
-    """`column` is one of `ids`, sent as ONE parameter whatever their number."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(ids, ARRAY(Integer)))
-    values = func.json_each(json.dumps(ids)).table_valued("value")
-    return column.in_(select(values.c.value))
 
 
 def _closures(partnership_ids: Collection[int]) -> dict[int, frozenset[date]]:
