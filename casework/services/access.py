@@ -1,12 +1,13 @@
-"""Need-to-know grants: a business manager gives a panel member, reviewer or contributor
-access to one case, for a purpose and until a date, and can take it back."""
+"""Need-to-know grants: a business manager gives a panel member or an independent reviewer
+access to one case, for a purpose and until a date, and can take it back. (Agency
+contributors see a case only through their agency's request, never through a grant.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
 from casework.extensions import db
@@ -29,7 +30,27 @@ class Grant:
     until_on: date
     granted_by: str
     live: bool
-    status: str = "live"  # "live", "taken_back", "expired" or "deactivated"
+    status: str = "live"  # see STATUS_WORDS
+
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def may_take_back(self) -> bool:
+        """Not yet taken back and not ended: a grant that does not work now (its holder
+        deactivated, or moved to a role without grants) can still be taken back, so that it
+        does not work again should they be reactivated or moved back."""
+        return self.status not in ("taken_back", "expired")
+
+
+STATUS_WORDS = {
+    "live": "Has access",
+    "taken_back": "Taken back",
+    "expired": "Ended",
+    "deactivated": "Account deactivated",
+    "role_changed": "Role changed: no access",
+}
 
 
 def _status(access: CaseAccess, user: User, today: date) -> str:
@@ -37,7 +58,20 @@ def _status(access: CaseAccess, user: User, today: date) -> str:
         return "taken_back"
     if access.until_on < today:
         return "expired"
-    return "live" if user.active else "deactivated"
+    if not user.active:
+        return "deactivated"
+    # As visible_cases_clause reads grants: only for the roles that see cases through them.
+    return "live" if user.role in SEES_GRANTED_CASES else "role_changed"
+
+
+def take_back_all(actor: User, user: User) -> None:
+    """Take back every grant `user` holds (on deactivation, or a move to a role without
+    grants), recorded as taken back by `actor`. The caller commits."""
+    db.session.execute(
+        update(CaseAccess)
+        .where(CaseAccess.user_id == user.id, CaseAccess.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_by_id=actor.id)
+    )
 
 
 def _case_for_manager(actor: User, case_id: int) -> Case:
@@ -124,7 +158,7 @@ def grant_access(
         or grantee.role not in SEES_GRANTED_CASES
         or not grantee.active
     ):
-        errors["user_id"] = "Choose a panel member, reviewer or agency contributor"
+        errors["user_id"] = "Choose a panel member or an independent reviewer"
     if not purpose or not purpose.strip():
         errors["purpose"] = "Enter the purpose of the access"
     elif len(purpose.strip()) > 200:

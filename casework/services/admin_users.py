@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from casework.extensions import db
 from casework.models import Agency, Invitation, Partnership, User
 from casework.models.time import utcnow
+from casework.services.access import take_back_all
 from casework.services.admin import (
     clean_name,
     record_change,
@@ -29,6 +30,7 @@ from casework.services.admin import (
 )
 from casework.services.auth import create_invitation, end_sessions
 from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
+from casework.services.permissions import SEES_GRANTED_CASES
 from casework.services.users import is_email_address
 from workflows.cases import PARTNERS
 from workflows.roles import ROLES
@@ -334,6 +336,8 @@ def change_role(
         if not same:
             record_change(actor, f"user {user.id}", field, old, new)
             changed.append(field)
+    if user.role in SEES_GRANTED_CASES and role not in SEES_GRANTED_CASES:
+        take_back_all(actor, user)  # moving back must not bring them back
     user.role, user.partner, user.agency = role, partner, agency
     db.session.commit()
     return changed
@@ -351,8 +355,10 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         record_change(actor, f"user {user.id}", "active", user.active, active)
         user.active = active
         if not active:
-            # Reactivation must not bring back what they held: their sessions, their links.
+            # Reactivation must not bring back what they held: their sessions, their links,
+            # their grants to cases.
             end_sessions(user)
             _expire_links(user)
+            take_back_all(actor, user)
     db.session.commit()  # also lets go of the lock when nothing changed
     return user

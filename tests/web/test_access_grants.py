@@ -199,3 +199,52 @@ def test_unknown_grants_and_cases_are_not_found(web, business_manager, panel_mem
     assert manager.get(f"/cases/{2**40}/access").status_code == 404
     assert manager.get("/cases/999999/access").status_code == 404
     assert grant_rows() == [(panel_member.id, False)]
+
+
+def test_a_move_to_a_role_without_grants_takes_them_back_for_good(
+    web, business_manager, panel_member, admin_user
+):
+    from casework.services.admin_users import change_role
+
+    case = make_case(business_manager)
+    grant_access(case.id, panel_member, business_manager, london_today() + timedelta(days=30))
+    change_role(admin_user, panel_member.id, role="scrutineer")  # sees every case anyway
+    change_role(admin_user, panel_member.id, role="panel_member")
+    assert grant_rows() == [(panel_member.id, True)]
+    assert not can_see(panel_member, case.id)
+    page = text(web(business_manager).get(f"/cases/{case.id}/access"))
+    assert "Taken back" in page and "Take back access" not in page
+
+
+def test_a_deactivated_persons_grant_is_taken_back_and_stays_so(
+    web, business_manager, panel_member, admin_user
+):
+    from casework.services.admin_users import set_user_active
+
+    case = make_case(business_manager)
+    grant_access(case.id, panel_member, business_manager, london_today() + timedelta(days=30))
+    set_user_active(admin_user, panel_member.id, False)
+    set_user_active(admin_user, panel_member.id, True)
+    assert grant_rows() == [(panel_member.id, True)]
+    assert not can_see(panel_member, case.id)
+
+
+def test_a_grant_that_does_not_work_now_says_why_and_can_be_taken_back(
+    web, business_manager, panel_member
+):
+    """Grants held before a role change took them back (or changed in the database): the
+    lists say what is true, and the manager can still take them back."""
+    case = make_case(business_manager)
+    grant_access(case.id, panel_member, business_manager, london_today() + timedelta(days=30))
+    panel_member.role = "scrutineer"
+    _db.session.commit()
+    manager = web(business_manager)
+    access_page = text(manager.get(f"/cases/{case.id}/access"))
+    assert "Role changed: no access" in access_page and "Has access" not in access_page
+    assert "Take back access" in access_page
+    case_page = text(manager.get(f"/cases/{case.id}"))
+    held = case_page[case_page.index("Who holds access") :]
+    assert "Role changed: no access" in held
+    grant_id = _db.session.query(CaseAccess).one().id
+    manager.post(f"/cases/{case.id}/access/{grant_id}/revoke")
+    assert grant_rows() == [(panel_member.id, True)]
