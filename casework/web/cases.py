@@ -119,7 +119,12 @@ def index():
     filters.validate()
     page = _page_number()
     listing = case_listing(current_user, page=page, **filters.criteria())
-    title = "Cases" if listing.last_page == 1 else f"Cases (page {page} of {listing.last_page})"
+    if page > listing.last_page:
+        title = f"Cases (page {page}: no cases on this page)"
+    elif listing.last_page > 1:
+        title = f"Cases (page {page} of {listing.last_page})"
+    else:
+        title = "Cases"
     return render_template(
         "cases/index.html",
         listing=listing,

@@ -126,6 +126,7 @@ def test_pagination_keeps_the_filters_and_says_which_page(web, business_manager)
 
     beyond = client.get("/cases/?nature=death&page=9")
     assert listed(beyond) == [] and "There are no cases on this page" in text_of(beyond)
+    assert beyond.title == "Cases (page 9: no cases on this page) – Casework"
 
 
 def test_page_numbers_skip_the_middle():
