@@ -8,6 +8,11 @@ exactly as firing an event on the case would do; cases in a terminal state keep 
 ended with. That is one query for the cases (with their clocks) and one for their histories,
 whatever the number of cases.
 
+A closure day can be added or removed only for today or a later day. One gone by would rewrite
+history: a clock met on time would become late (or the reverse), the working days late in the
+year's figures would change, and a due date moved back could re-arm alerts already sent. Today
+itself is allowed, for a closure decided this morning.
+
 Escalation on/off and the daily digest time arrive with the scheduler: add them to
 `SETTING_NAMES` (with a parser in `_parse`) but not to `CLOCK_SETTINGS`, since they move no
 clock, and to the settings form.
@@ -33,6 +38,7 @@ from casework.services.clocks import claimed_rungs_of_open_cases, recompute_cloc
 from casework.services.errors import Invalid, NotFound
 from casework.services.numbers import whole_number
 from casework.services.partnerships import clock_settings
+from casework.services.today import london_today
 from workflows.cases import TERMINAL_STATES
 from workflows.clocks import CASE_CLOCK_KINDS, RAPID_REVIEW_ANCHORS, ClockSettings
 
@@ -92,10 +98,15 @@ CHOICE_ERRORS = {
 TRUE_WORDS, FALSE_WORDS = ("yes", "true", "1", "on"), ("no", "false", "0", "off")
 
 
+PASSED_DAY = "The date of the closure day must be today or in the future"
+PASSED_CLOSURE = "This closure day has passed, so it cannot be removed"
+
+
 @dataclass(frozen=True)
 class Settings:
     values: dict[str, Any]  # every name in SETTING_NAMES
     closures: list[ClosureDay]
+    changeable_from: date  # today: the closure days before it can no longer be removed
 
 
 def get_settings(actor: User) -> Settings:
@@ -106,6 +117,7 @@ def get_settings(actor: User) -> Settings:
     return Settings(
         {name: getattr(partnership, name) for name in SETTING_NAMES},
         list(partnership.closures),
+        london_today(),
     )
 
 
@@ -179,9 +191,12 @@ def _locked_partnership(actor: User) -> Partnership:
     return partnership
 
 
-def add_closure_day(actor: User, day: date | None, name: str | None) -> ClosureDay:
-    """A day the partnership is closed; the open clocks move to skip it."""
+def add_closure_day(
+    actor: User, day: date | None, name: str | None, *, today: date | None = None
+) -> ClosureDay:
+    """A day the partnership is closed, today or later; the open clocks move to skip it."""
     require_admin(actor)
+    today = today or london_today()
     errors: dict[str, str] = {}
     if day is None:
         errors["day"] = "Enter the date of the closure day"
@@ -191,6 +206,8 @@ def add_closure_day(actor: User, day: date | None, name: str | None) -> ClosureD
         errors.update(error.fields)
     if day is not None and not 2000 <= day.year <= 2100:
         errors["day"] = "The date must be between the years 2000 and 2100"
+    elif day is not None and day < today:
+        errors["day"] = PASSED_DAY
     partnership = _locked_partnership(actor)
     if "day" not in errors and day in {c.day for c in partnership.closures}:
         errors["day"] = "This date is already a closure day"
@@ -206,14 +223,18 @@ def add_closure_day(actor: User, day: date | None, name: str | None) -> ClosureD
     return closure
 
 
-def remove_closure_day(actor: User, closure_id: int) -> None:
-    """No longer a closure day: the open clocks count it as a working day again."""
+def remove_closure_day(actor: User, closure_id: int, *, today: date | None = None) -> None:
+    """No longer a closure day (today or later): the open clocks count it as a working day."""
     require_admin(actor)
+    today = today or london_today()
     partnership = _locked_partnership(actor)
     closure = next((c for c in partnership.closures if c.id == closure_id), None)
     if closure is None:
         db.session.rollback()
         raise NotFound("There is no such closure day.")
+    if closure.day < today:
+        db.session.rollback()  # let go of the lock
+        raise Invalid(PASSED_CLOSURE, {"day": PASSED_CLOSURE})
     record_change(actor, "closure days", "removed", f"{closure.day.isoformat()} {closure.name}")
     partnership.closures.remove(closure)
     recompute_open_clocks(partnership.id)

@@ -35,6 +35,7 @@ from casework.services.admin import (
 from casework.services.admin_settings import (
     NUMBERS,
     SETTING_NAMES,
+    Settings,
     add_closure_day,
     get_settings,
     remove_closure_day,
@@ -369,18 +370,39 @@ class SettingsForm(FlaskForm):
 
 
 class ClosureDayForm(FlaskForm):
-    day = GovDateField("Date", noun="the date of the closure day")
+    day = GovDateField(
+        "Date",
+        noun="the date of the closure day",
+        description="Today or a later date. For example, 24 12 2030",
+    )
     name = StringField("Name", description="For example, Christmas closure", widget=GovTextInput())
     submit = SubmitField("Add closure day", widget=GovSubmitInput())
+
+
+def _settings_form(current: Settings, **kwargs) -> SettingsForm:
+    values = {name: str(value) for name, value in current.values.items()}
+    for name in ("pause_local_clocks_on_hold", "escalation_enabled"):
+        values[name] = "yes" if current.values[name] else "no"
+    return SettingsForm(data=values, **kwargs)
+
+
+def _settings_page(current: Settings, form: SettingsForm, refused: tuple[int, str] | None = None):
+    """The settings page; `refused` is a closure day whose removal was refused, and why."""
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        closures=current.closures,
+        changeable_from=current.changeable_from,
+        refused=refused,
+        units={name: setting.unit for name, setting in NUMBERS.items()},
+        title="Settings",
+    )
 
 
 @admin.route("/settings", methods=["GET", "POST"])
 def settings():
     current = get_settings(_me())
-    values = {name: str(value) for name, value in current.values.items()}
-    for name in ("pause_local_clocks_on_hold", "escalation_enabled"):
-        values[name] = "yes" if current.values[name] else "no"
-    form = SettingsForm(data=values)
+    form = _settings_form(current)
     if form.validate_on_submit():
         try:
             changed = update_settings(_me(), {name: form[name].data for name in SETTING_NAMES})
@@ -389,13 +411,7 @@ def settings():
         else:
             flash(_saved(changed), "success")
             return redirect(url_for("admin.settings"))
-    return render_template(
-        "admin/settings.html",
-        form=form,
-        closures=current.closures,
-        units={name: setting.unit for name, setting in NUMBERS.items()},
-        title="Settings",
-    )
+    return _settings_page(current, form)
 
 
 def _saved(changed: list[str]) -> str:
@@ -425,7 +441,12 @@ def new_closure_day():
 
 @admin.post("/closure-days/<int:closure_id>/remove")
 def remove_closure(closure_id: int):
-    remove_closure_day(_me(), closure_id)
+    try:
+        remove_closure_day(_me(), closure_id)
+    except Invalid as error:  # a day gone by, from a page left open: shown beside its row
+        current = get_settings(_me())
+        form = _settings_form(current, formdata=None)  # not the removal's own POST
+        return _settings_page(current, form, (closure_id, error.fields.get("day", error.message)))
     flash("The closure day is removed. Open clocks count it as a working day again.", "success")
     return redirect(url_for("admin.settings"))
 

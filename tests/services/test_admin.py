@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -11,11 +11,12 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from casework.extensions import db as _db
-from casework.models import AdminChange, Agency, Clock, User
+from casework.models import AdminChange, Agency, Clock, ClosureDay, User
 from casework.services import admin, admin_settings, admin_users
 from casework.services.auth import accept_invitation, invitation_for, sign_in
 from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
 from casework.services.events import fire_event
+from casework.services.today import london_today
 from casework.services.users import user_for_token
 from tests.factories import make_case, make_token, make_user
 
@@ -342,6 +343,9 @@ def test_statutory_agencies_cannot_be_deactivated(admin_user, partnership):
 # Settings and closure days ---------------------------------------------------------------
 
 
+NOTIFIED_ON = date(2023, 3, 6)  # "today" for the closure days added to the cases below
+
+
 def notified_case(manager):
     case = make_case(manager)
     fire_event(manager, case.id, "notify", {"on": "2023-03-06"})
@@ -457,18 +461,20 @@ def test_pausing_local_clocks_on_hold_can_be_turned_off(admin_user, business_man
 
 def test_closure_days_move_due_dates_and_are_recorded(admin_user, business_manager):
     case = notified_case(business_manager)
-    closure = admin_settings.add_closure_day(admin_user, date(2023, 3, 15), " Staff  training ")
+    closure = admin_settings.add_closure_day(
+        admin_user, date(2023, 3, 15), " Staff  training ", today=NOTIFIED_ON
+    )
     _db.session.expire_all()
     assert clock(case.id, "rapid_review").due_on == date(2023, 3, 28)
     with pytest.raises(Invalid) as error:
-        admin_settings.add_closure_day(admin_user, date(2023, 3, 15), "Again")
+        admin_settings.add_closure_day(admin_user, date(2023, 3, 15), "Again", today=NOTIFIED_ON)
     assert error.value.fields == {"day": "This date is already a closure day"}
     with pytest.raises(Invalid) as error:
         admin_settings.add_closure_day(admin_user, None, "")
     assert set(error.value.fields) == {"day", "name"}
 
     assert [c.day for c in admin_settings.get_settings(admin_user).closures] == [date(2023, 3, 15)]
-    admin_settings.remove_closure_day(admin_user, closure.id)
+    admin_settings.remove_closure_day(admin_user, closure.id, today=NOTIFIED_ON)
     _db.session.expire_all()
     assert clock(case.id, "rapid_review").due_on == date(2023, 3, 27)
     with pytest.raises(NotFound):
@@ -484,10 +490,16 @@ def test_events_fired_after_closure_days_are_added_count_them(
 ):
     # Two of ours (read with the case, in one statement), and another partnership's that
     # must not count: 15 working days from Monday 6 March 2023 skip 15 and 16 March.
-    admin_settings.add_closure_day(admin_user, date(2023, 3, 15), "Staff training")
-    admin_settings.add_closure_day(admin_user, date(2023, 3, 16), "Staff training")
+    admin_settings.add_closure_day(
+        admin_user, date(2023, 3, 15), "Staff training", today=NOTIFIED_ON
+    )
+    admin_settings.add_closure_day(
+        admin_user, date(2023, 3, 16), "Staff training", today=NOTIFIED_ON
+    )
     theirs = make_user(other_manager.partnership, "admin")
-    admin_settings.add_closure_day(theirs, date(2023, 3, 20), "Their office move")
+    admin_settings.add_closure_day(
+        theirs, date(2023, 3, 20), "Their office move", today=NOTIFIED_ON
+    )
 
     case = notified_case(business_manager)
 
@@ -497,10 +509,53 @@ def test_events_fired_after_closure_days_are_added_count_them(
 
 def test_another_partnerships_closure_day_is_not_found(admin_user, other_partnership):
     their_admin = make_user(other_partnership, "admin")
-    theirs = admin_settings.add_closure_day(their_admin, date(2023, 12, 27), "Closed")
+    theirs = admin_settings.add_closure_day(
+        their_admin, date(2023, 12, 27), "Closed", today=NOTIFIED_ON
+    )
     with pytest.raises(NotFound):
         admin_settings.remove_closure_day(admin_user, theirs.id)
     assert admin_settings.get_settings(admin_user).closures == []
+
+
+PASSED_DAY = "The date of the closure day must be today or in the future"
+PASSED_CLOSURE = "This closure day has passed, so it cannot be removed"
+
+
+def test_a_closure_day_that_has_passed_is_neither_added_nor_removed(admin_user, business_manager):
+    """A day gone by would rewrite history: clocks met on time would turn late (or the
+    reverse), working days late would change and alerts could be sent again."""
+    case = notified_case(business_manager)  # its rapid review ran over 15 March 2023
+    yesterday = london_today() - timedelta(days=1)
+    for day in (date(2023, 3, 15), yesterday):
+        with pytest.raises(Invalid) as error:
+            admin_settings.add_closure_day(admin_user, day, "Staff training")
+        assert error.value.fields == {"day": PASSED_DAY}
+    _db.session.expire_all()
+    assert clock(case.id, "rapid_review").due_on == date(2023, 3, 27)
+    assert admin_settings.get_settings(admin_user).closures == [] and changes() == []
+
+    # One added back then stays, and the due dates it moved stay with it.
+    _db.session.add(
+        ClosureDay(partnership_id=admin_user.partnership_id, day=date(2023, 3, 15), name="Old")
+    )
+    admin_settings.recompute_open_clocks(admin_user.partnership_id)
+    _db.session.commit()
+    _db.session.expire_all()
+    [closure] = admin_settings.get_settings(admin_user).closures
+    with pytest.raises(Invalid) as error:
+        admin_settings.remove_closure_day(admin_user, closure.id)
+    assert error.value.fields == {"day": PASSED_CLOSURE}
+    _db.session.expire_all()
+    assert clock(case.id, "rapid_review").due_on == date(2023, 3, 28)
+    assert len(admin_settings.get_settings(admin_user).closures) == 1 and changes() == []
+
+
+def test_today_can_be_made_a_closure_day_and_unmade(admin_user):
+    """A closure decided this morning (a power cut, a flood) counts from today."""
+    today = london_today()
+    closure = admin_settings.add_closure_day(admin_user, today, "Power cut")
+    admin_settings.remove_closure_day(admin_user, closure.id)
+    assert [field for _, field, _, _ in changes()] == ["added", "removed"]
 
 
 def test_recomputing_takes_the_same_queries_for_few_or_many_cases(admin_user, business_manager, db):

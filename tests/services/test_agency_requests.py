@@ -139,7 +139,7 @@ def test_a_due_date_can_be_given_and_must_be_after_today(business_manager, case,
 def test_closure_days_count_as_non_working(business_manager, admin_user, case, agencies):
     from casework.services.admin_settings import add_closure_day
 
-    add_closure_day(admin_user, date(2023, 3, 20), "Staff training")
+    add_closure_day(admin_user, date(2023, 3, 20), "Staff training", today=SENT_ON)
     assert send_one(business_manager, case, agencies["police"]).due_on == date(2023, 3, 22)
 
 

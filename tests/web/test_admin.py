@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,9 @@ from werkzeug.security import generate_password_hash
 
 from casework.extensions import db as _db
 from casework.models import AdminChange, Agency, Clock, ClosureDay, Partnership, User
+from casework.services import admin_settings
 from casework.services.events import fire_event
+from casework.services.today import london_today
 from tests.factories import make_case, make_user
 
 PASSWORD = "a long enough password"
@@ -373,9 +375,10 @@ def test_settings_errors_show_in_the_summary_and_change_nothing(web, admin_user)
     assert count(AdminChange) == 0
 
 
-def test_closure_days_are_added_and_removed(web, admin_user, business_manager):
+def test_closure_days_are_added_and_removed(web, admin_user, business_manager, monkeypatch):
     case = make_case(business_manager)
     fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
+    monkeypatch.setattr(admin_settings, "london_today", lambda: date(2023, 3, 6))
     browser = web(admin_user)
     bad = browser.post("/admin/closure-days/new", {"day": ["31", "2", "2023"], "name": ""})
     assert error_summary(bad) == [
@@ -393,6 +396,41 @@ def test_closure_days_are_added_and_removed(web, admin_user, business_manager):
     assert rapid_review_due(case.id) == date(2023, 3, 27)
     assert count(ClosureDay) == 0
     assert count(AdminChange, AdminChange.subject == "closure days") == 2
+
+
+def boxes(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def test_a_closure_day_that_has_passed_is_refused_beside_the_date(web, admin_user):
+    browser = web(admin_user)
+    yesterday = london_today() - timedelta(days=1)
+    response = browser.post(
+        "/admin/closure-days/new", {"day": boxes(yesterday), "name": "Staff training"}
+    )
+    assert response.status_code == 200 and response.title == "Error: Add a closure day – Casework"
+    message = "The date of the closure day must be today or in the future"
+    assert error_summary(response) == [("#day-day", message)]
+    assert 'id="day-error"' in text(response)
+    assert count(ClosureDay) == 0 and count(AdminChange) == 0
+
+
+def test_a_closure_day_that_has_passed_offers_no_removal_and_is_not_removed(web, admin_user):
+    past = ClosureDay(partnership_id=admin_user.partnership_id, day=date(2023, 12, 27), name="Old")
+    today = ClosureDay(partnership_id=admin_user.partnership_id, day=london_today(), name="Flood")
+    _db.session.add_all([past, today])
+    _db.session.commit()
+    browser = web(admin_user)
+    page = text(browser.get("/admin/settings"))
+    assert f"/admin/closure-days/{past.id}/remove" not in page
+    assert f"/admin/closure-days/{today.id}/remove" in page
+
+    response = browser.post(f"/admin/closure-days/{past.id}/remove")  # a page left open
+    assert response.status_code == 200 and response.title == "Error: Settings – Casework"
+    message = "This closure day has passed, so it cannot be removed"
+    assert error_summary(response) == [(f"#closure-{past.id}-error", message)]
+    assert f'id="closure-{past.id}-error"' in text(response)
+    assert count(ClosureDay) == 2 and count(AdminChange) == 0
 
 
 # History ---------------------------------------------------------------------------------
