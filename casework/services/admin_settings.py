@@ -6,7 +6,9 @@ in the same transaction: due dates and the stored rung dates follow the new sett
 Each clock of those cases is worked out again from the case's history, met ones included,
 exactly as firing an event on the case would do; cases in a terminal state keep the clocks they
 ended with. That is one query for the cases (with their clocks) and one for their histories,
-whatever the number of cases.
+whatever the number of cases. The open agency requests' clocks follow too: their due dates are
+the requests' own, which a closure day added or removed within their time moves a working day
+(see `agency_clocks.keep_working_days`).
 
 A closure day can be added or removed only for today or a later day. One gone by would rewrite
 history: a clock met on time would become late (or the reverse), the working days late in the
@@ -33,7 +35,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from casework.extensions import db
 from casework.models import Case, CaseEvent, ClosureDay, Partnership, User
 from casework.services.admin import clean_name, record_change, require_admin
-from casework.services.agency_clocks import follow_holds_on
+from casework.services.agency_clocks import follow_holds_on, keep_working_days
 from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
 from casework.services.errors import Invalid, NotFound
 from casework.services.numbers import whole_number
@@ -218,7 +220,7 @@ def add_closure_day(
     closure = ClosureDay(day=day, name=name)
     partnership.closures.append(closure)
     record_change(actor, "closure days", "added", None, f"{day.isoformat()} {name}")
-    recompute_open_clocks(partnership.id)
+    recompute_open_clocks(partnership.id, closure_changed=day)
     db.session.commit()
     return closure
 
@@ -237,16 +239,23 @@ def remove_closure_day(actor: User, closure_id: int, *, today: date | None = Non
         raise Invalid(PASSED_CLOSURE, {"day": PASSED_CLOSURE})
     record_change(actor, "closure days", "removed", f"{closure.day.isoformat()} {closure.name}")
     partnership.closures.remove(closure)
-    recompute_open_clocks(partnership.id)
+    recompute_open_clocks(partnership.id, closure_changed=closure.day)
     db.session.commit()
 
 
-def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = None) -> int:
+def recompute_open_clocks(
+    partnership_id: int,
+    settings: ClockSettings | None = None,
+    *,
+    closure_changed: date | None = None,
+) -> int:
     """Recompute the clocks of every case of the partnership not in a terminal state.
 
     Does not commit: the caller commits it with the change that called for it. The cases are
     locked (`FOR UPDATE` on PostgreSQL), so an event fired meanwhile waits and then computes its
-    clocks with the new settings. Returns the number of cases recomputed.
+    clocks with the new settings. `closure_changed` is the day just made a closure day or no
+    longer one: the open agency requests over it move their due dates first. Returns the number
+    of cases recomputed.
     """
     db.session.flush()
     settings = settings or clock_settings(partnership_id)
@@ -269,6 +278,8 @@ def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = 
     ):
         histories[entry.case_id].append(entry)
     claimed = claimed_rungs_of_open_cases(partnership_id)
+    if closure_changed is not None:
+        keep_working_days(partnership_id, closure_changed, settings.closures)
     for case in cases:
         recompute_clocks(case, histories[case.id], settings, claimed)
         # Clocks kept by their own records: the open agency returns follow the holds and

@@ -4,11 +4,14 @@ amendment), kept by the requests' own records rather than derived from the case'
 They are local targets, so the case's holds pause them as they pause the other local targets
 (when the partnership's settings say so): while a hold is open the clock is paused and cannot
 alert, and once lifted its due date moves later by the working days it was held.
+
+Closure days count as they do for the case's clocks: a closure day added or removed within a
+request's time moves the date the agency was asked for by a working day (`keep_working_days`).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +19,7 @@ from casework.extensions import db
 from casework.models import AgencyRequest, Case, CaseEvent, Clock
 from casework.services.clocks import ladder, refresh_ladders
 from casework.services.partnerships import clock_settings
-from workflows.calendar import add_working_days
+from workflows.calendar import add_working_days, is_working_day
 from workflows.clocks import ClockSettings, hold_pause
 
 KIND = "agency_return"
@@ -110,6 +113,42 @@ def follow_holds_on(
     )
     for clock in open_clocks:
         follow_holds(case, clock, due[clock.agency_request_id], settings, claimed=claimed)
+
+
+def keep_working_days(partnership_id: int, day: date, closures: frozenset[date]) -> None:
+    """`day` was made a closure day or stopped being one (`closures` are the partnership's
+    closure days now): every open request whose time runs over it keeps the working days it
+    was given, its due date moving a working day later, or back a working day earlier.
+
+    A case clock is worked out again from its anchor and follows on its own; a request's due
+    date was chosen (or worked out) once and stored, so it is moved here. Call it with the
+    partnership's cases locked, before their clocks follow (`follow_holds_on`): that sets the
+    clock's due date from the request's, with any holds, and re-arms its alert ladder.
+    Submitted, cancelled and closed requests have no open clock and keep their dates.
+    """
+    if not is_working_day(day):  # a weekend or bank holiday: no working day gained or lost
+        return
+    added = day in closures
+    # A day removed that was the due date itself leaves it there: the agency was asked for
+    # that date, and moving it a day earlier would take a day from them, today perhaps.
+    first_due_moved = day if added else day + timedelta(days=1)
+    requests = db.session.scalars(
+        select(AgencyRequest)
+        .join(Clock, Clock.agency_request_id == AgencyRequest.id)
+        .where(
+            Clock.partnership_id == partnership_id,
+            Clock.kind == KIND,
+            Clock.met_on.is_(None),
+            Clock.cancelled_on.is_(None),
+            Clock.anchor_on < day,  # working day 1 is the day after the request (or extension)
+            AgencyRequest.due_on >= first_due_moved,
+        )
+        # A contributor saving meanwhile waits, rather than failing on the version check.
+        .with_for_update(of=AgencyRequest)
+        .execution_options(populate_existing=True)
+    )
+    for request in requests:
+        request.due_on = add_working_days(request.due_on, 1 if added else -1, closures)
 
 
 def stop_alerts(clock: Clock) -> None:
