@@ -42,7 +42,12 @@ from casework.services.numbers import whole_number
 from casework.services.partnerships import clock_settings
 from casework.services.today import london_today
 from workflows.cases import TERMINAL_STATES
-from workflows.clocks import CASE_CLOCK_KINDS, RAPID_REVIEW_ANCHORS, ClockSettings
+from workflows.clocks import (
+    CASE_CLOCK_KINDS,
+    NOTIFICATION_WORKING_DAYS,
+    RAPID_REVIEW_ANCHORS,
+    ClockSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,18 @@ SETTING_NAMES = (
 assert set(SETTING_NAMES) == {*NUMBERS, *CHOICE_SETTINGS, "digest_time"}
 # A change to any of these recomputes open clocks (due dates and the alert ladder's rungs).
 CLOCK_SETTINGS = frozenset(SETTING_NAMES) - {"escalation_enabled", "digest_time"}
+# The clocks counted in working days whose length is a setting. The due soon warning must be
+# shorter than each of them and than the notification clock's 5 working days (set by law): one
+# as long as a clock goes out the day the clock starts, and a longer one is dated before it, so
+# every agency, say, would be told its return is due soon the moment it was asked for it.
+# (Actions and advance copies are due on dates chosen one by one; publication takes months.)
+DUE_SOON_CLOCKS = (
+    "rapid_review_days",
+    "panel_response_days",
+    "agency_return_days",
+    "reviewer_appointment_days",
+    "terms_of_reference_days",
+)
 CHOICE_ERRORS = {
     "rapid_review_anchor": "Choose when the rapid review clock starts",
     "pause_local_clocks_on_hold": "Choose whether local targets pause during a hold",
@@ -173,6 +190,11 @@ def update_settings(actor: User, raw: Mapping[str, Any]) -> list[str]:
         raise Invalid("The settings could not be saved: check the fields.", errors)
 
     partnership = _locked_partnership(actor)
+    # Checked against the settings as they will be: those given, and the others as they are.
+    errors = _due_soon_too_long({**{n: getattr(partnership, n) for n in SETTING_NAMES}, **values})
+    if errors:
+        db.session.rollback()  # let go of the lock
+        raise Invalid("The settings could not be saved: check the fields.", errors)
     changed = [name for name in SETTING_NAMES if name in values]
     changed = [name for name in changed if getattr(partnership, name) != values[name]]
     for name in changed:
@@ -182,6 +204,20 @@ def update_settings(actor: User, raw: Mapping[str, Any]) -> list[str]:
         recompute_open_clocks(partnership.id)
     db.session.commit()  # also lets go of the lock when nothing changed
     return changed
+
+
+def _due_soon_too_long(values: Mapping[str, Any]) -> dict[str, str]:
+    """The due soon warning's error when it is not shorter than every clock it warns of."""
+    clocks = [("the time to notify the Panel", NOTIFICATION_WORKING_DAYS)]
+    for name in DUE_SOON_CLOCKS:
+        label = NUMBERS[name].label
+        clocks.append((label[0].lower() + label[1:], values[name]))
+    what, days = min(clocks, key=lambda clock: clock[1])  # the first of the shortest
+    if values["due_soon_days"] < days:
+        return {}
+    return {
+        "due_soon_days": f"The due soon warning must be shorter than {what}, {days} working days"
+    }
 
 
 def _locked_partnership(actor: User) -> Partnership:

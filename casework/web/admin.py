@@ -83,7 +83,10 @@ SETTING_HINTS = {
     "reviewer_appointment_days": "After the decision to hold a local review.",
     "terms_of_reference_days": "After the decision to hold a local review.",
     "publication_months": "After the decision to hold a local review. Guidance: 6 months.",
-    "due_soon_days": "Before the due date. 0 warns on the last working day only.",
+    "due_soon_days": (
+        "Before the due date, and shorter than every clock: the times above and the 5 working "
+        "days to notify the Panel. 0 warns on the last working day only."
+    ),
     "escalate_after_days": "After the due date; escalations go to the three partner leads too.",
 }
 # How the history shows each field's name; the settings use their labels above.

@@ -434,6 +434,41 @@ def test_settings_are_validated_together(admin_user):
     assert changes() == []
 
 
+def test_the_due_soon_warning_must_be_shorter_than_every_clock_it_warns_of(
+    admin_user, business_manager
+):
+    """A warning as long as a clock goes out the day the clock starts (a longer one is dated
+    before it): every agency would be told its return is due soon the moment it is asked."""
+    case = notified_case(business_manager)
+    before = clock(case.id, "rapid_review").rungs
+    refused = {
+        "The due soon warning must be shorter than the time to notify the Panel, 5 working days": {
+            "due_soon_days": "5"
+        },
+        "The due soon warning must be shorter than the agency return time, 2 working days": {
+            "agency_return_days": "2"
+        },
+        "The due soon warning must be shorter than the rapid review time, 3 working days": {
+            "rapid_review_days": "3",
+            "due_soon_days": "4",
+            "panel_response_days": "3",
+        },
+    }
+    for message, raw in refused.items():
+        with pytest.raises(Invalid) as error:
+            admin_settings.update_settings(admin_user, raw)
+        assert error.value.fields == {"due_soon_days": message}
+    assert changes() == []
+    _db.session.expire_all()
+    assert clock(case.id, "rapid_review").rungs == before
+
+    # One shorter than every clock is kept, and so is a shorter clock above it.
+    admin_settings.update_settings(admin_user, {"due_soon_days": "4"})
+    admin_settings.update_settings(admin_user, {"agency_return_days": "5"})
+    admin_settings.update_settings(admin_user, {"due_soon_days": "1", "agency_return_days": "2"})
+    assert admin_settings.get_settings(admin_user).values["agency_return_days"] == 2
+
+
 def test_pausing_local_clocks_on_hold_can_be_turned_off(admin_user, business_manager, leads):
     case = notified_case(business_manager)
     fire_event(

@@ -375,6 +375,23 @@ def test_settings_errors_show_in_the_summary_and_change_nothing(web, admin_user)
     assert count(AdminChange) == 0
 
 
+def test_a_due_soon_warning_as_long_as_a_clock_is_refused_beside_it(web, admin_user):
+    response = web(admin_user).post(
+        "/admin/settings", settings_form(agency_return_days="3", due_soon_days="3")
+    )
+    assert response.status_code == 200 and response.title == "Error: Settings – Casework"
+    assert error_summary(response) == [
+        (
+            "#due_soon_days",
+            "The due soon warning must be shorter than the agency return time, 3 working days",
+        )
+    ]
+    assert 'id="due_soon_days-error"' in text(response)
+    _db.session.expire_all()
+    assert _db.session.get(Partnership, admin_user.partnership_id).agency_return_days == 5
+    assert count(AdminChange) == 0
+
+
 def test_closure_days_are_added_and_removed(web, admin_user, business_manager, monkeypatch):
     case = make_case(business_manager)
     fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
