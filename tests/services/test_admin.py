@@ -469,6 +469,15 @@ def test_the_due_soon_warning_must_be_shorter_than_every_clock_it_warns_of(
     assert admin_settings.get_settings(admin_user).values["agency_return_days"] == 2
 
 
+def test_a_number_too_long_to_read_is_refused_not_a_server_error(admin_user):
+    """int() refuses more than 4,300 digits with a ValueError, which was a server error."""
+    with pytest.raises(Invalid) as error:
+        admin_settings.update_settings(admin_user, {"rapid_review_days": "9" * 5000})
+    assert error.value.fields == {
+        "rapid_review_days": "The rapid review time must be a whole number of working days"
+    }
+
+
 def test_pausing_local_clocks_on_hold_can_be_turned_off(admin_user, business_manager, leads):
     case = notified_case(business_manager)
     fire_event(

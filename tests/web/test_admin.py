@@ -375,6 +375,16 @@ def test_settings_errors_show_in_the_summary_and_change_nothing(web, admin_user)
     assert count(AdminChange) == 0
 
 
+def test_a_number_too_long_to_read_is_refused_beside_it(web, admin_user):
+    response = web(admin_user).post(
+        "/admin/settings", settings_form(escalate_after_days="9" * 5000)
+    )
+    assert response.status_code == 200
+    assert error_summary(response) == [
+        ("#escalate_after_days", "The escalation must be a whole number of working days")
+    ]
+
+
 def test_a_due_soon_warning_as_long_as_a_clock_is_refused_beside_it(web, admin_user):
     response = web(admin_user).post(
         "/admin/settings", settings_form(agency_return_days="3", due_soon_days="3")
