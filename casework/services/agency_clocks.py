@@ -11,7 +11,7 @@ request's time moves the date the agency was asked for by a working day (`keep_w
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
@@ -125,13 +125,18 @@ def keep_working_days(partnership_id: int, day: date, closures: frozenset[date])
     partnership's cases locked, before their clocks follow (`follow_holds_on`): that sets the
     clock's due date from the request's, with any holds, and re-arms its alert ladder.
     Submitted, cancelled and closed requests have no open clock and keep their dates.
+
+    A removed day never moves a due date earlier than the day itself. Dates set by hand (when
+    sending, and every extension) may fall on a weekend or bank holiday, and a working day back
+    from one is counted from the working day before it: a request due on Saturday 25 March
+    whose closure day Friday 24 is removed would be due Thursday 23, overdue at once if the day
+    is removed on the Friday, its overdue alert sent the same morning. Kept on the removed day,
+    it is due no sooner than the agency was told, and the day, today or later, is not past; a
+    request due on the removed day itself stays there.
     """
     if not is_working_day(day):  # a weekend or bank holiday: no working day gained or lost
         return
     added = day in closures
-    # A day removed that was the due date itself leaves it there: the agency was asked for
-    # that date, and moving it a day earlier would take a day from them, today perhaps.
-    first_due_moved = day if added else day + timedelta(days=1)
     requests = db.session.scalars(
         select(AgencyRequest)
         .join(Clock, Clock.agency_request_id == AgencyRequest.id)
@@ -141,14 +146,17 @@ def keep_working_days(partnership_id: int, day: date, closures: frozenset[date])
             Clock.met_on.is_(None),
             Clock.cancelled_on.is_(None),
             Clock.anchor_on < day,  # working day 1 is the day after the request (or extension)
-            AgencyRequest.due_on >= first_due_moved,
+            AgencyRequest.due_on >= day,
         )
         # A contributor saving meanwhile waits, rather than failing on the version check.
         .with_for_update(of=AgencyRequest)
         .execution_options(populate_existing=True)
     )
     for request in requests:
-        request.due_on = add_working_days(request.due_on, 1 if added else -1, closures)
+        if added:
+            request.due_on = add_working_days(request.due_on, 1, closures)
+        else:
+            request.due_on = max(add_working_days(request.due_on, -1, closures), day)
 
 
 def stop_alerts(clock: Clock) -> None:

@@ -1,0 +1,124 @@
+"""Agency return clocks and closure days: a closure day added or removed within a request's
+time moves the date the agency was asked for (`agency_clocks.keep_working_days`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from casework.extensions import db as _db
+from casework.models import AgencyRequest
+from casework.services.admin_settings import add_closure_day, remove_closure_day
+from casework.services.agency_request_views import request_overview
+from casework.services.agency_requests import extend, send_requests
+from casework.services.alerts import sweep
+from casework.services.events import fire_event
+from tests.services.test_agency_requests import (
+    SENT_ON,
+    agencies,
+    case,
+    claims,
+    clocks_of,
+    send_one,
+)
+
+__all__ = ["agencies", "case"]  # fixtures
+
+# Sent Tuesday 14 March 2023; Friday 24 March is a closure day in most tests below.
+FRIDAY = date(2023, 3, 24)
+# Sent Monday 3 April 2023, before Easter: Good Friday 7 April and Easter Monday 10 April are
+# bank holidays, and Thursday 6 April the partnership's closure day.
+EASTER_MONDAY_SENT_ON = date(2023, 4, 3)
+MAUNDY_THURSDAY = date(2023, 4, 6)
+
+
+def due(request_id: int) -> tuple[date, date]:
+    """The date the agency was asked for, and its current clock's (with any holds)."""
+    clock = clocks_of(request_id)[-1]
+    return _db.session.get(AgencyRequest, request_id).due_on, clock.due_on
+
+
+def place_and_lift_hold(manager, case, placed: str, lifted: str) -> None:
+    fire_event(manager, case.id, "place_hold", {"on": placed, "reason": "criminal_proceedings"})
+    fire_event(manager, case.id, "lift_hold", {"on": lifted})
+
+
+# A closure day removed never moves a due date before it --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent_on", "closed", "asked"),
+    [
+        (SENT_ON, FRIDAY, date(2023, 3, 25)),
+        (SENT_ON, FRIDAY, date(2023, 3, 26)),
+        (EASTER_MONDAY_SENT_ON, MAUNDY_THURSDAY, date(2023, 4, 7)),
+        (EASTER_MONDAY_SENT_ON, MAUNDY_THURSDAY, date(2023, 4, 10)),
+    ],
+    ids=["saturday", "sunday", "good-friday", "easter-monday"],
+)
+def test_a_closure_day_removed_on_the_day_leaves_a_request_due_that_day_not_overdue(
+    business_manager, admin_user, case, agencies, sent_on, closed, asked
+):
+    """Due by hand on the weekend or bank holiday after a closure day, which is then removed on
+    the day itself: a working day back from the due date is the day before the closure day,
+    which made the request overdue at once and sent its overdue alert that morning."""
+    closure = add_closure_day(admin_user, closed, "Office move", today=sent_on)
+    [request] = send_requests(
+        business_manager, case.id, [agencies["police"].id], due_on=asked, today=sent_on
+    )
+    remove_closure_day(admin_user, closure.id, today=closed)
+    assert due(request.id) == (closed, closed)
+    [line] = request_overview(business_manager, case.id, today=closed).requests
+    assert (line.status, line.due_on, line.working_days_left) == ("open", closed, 0)
+    [clock] = clocks_of(request.id)
+    sweep(closed, now=datetime.combine(closed, datetime.min.time()).replace(hour=7))
+    assert ("due", closed) in claims(clock.id)
+    assert "overdue" not in {rung for rung, _ in claims(clock.id)}
+
+
+def test_a_due_date_after_the_day_removed_moves_back_a_working_day_but_not_before_it(
+    business_manager, admin_user, case, agencies
+):
+    """Due Monday 27 by hand with Friday 24 a closure day: removed, the agency has Friday back
+    and is due on it. Due Tuesday 28, it is due Monday 27: a working day back."""
+    closure = add_closure_day(admin_user, FRIDAY, "Office move", today=SENT_ON)
+    monday = send_one(business_manager, case, agencies["police"], due_on=date(2023, 3, 27))
+    tuesday = send_one(business_manager, case, agencies["health"], due_on=date(2023, 3, 28))
+    remove_closure_day(admin_user, closure.id, today=date(2023, 3, 20))
+    assert due(monday.id) == (FRIDAY, FRIDAY)
+    assert due(tuesday.id) == (date(2023, 3, 27), date(2023, 3, 27))
+
+
+@pytest.mark.parametrize("hold_first", [True, False], ids=["hold-then-removal", "removal-first"])
+def test_a_closure_day_removed_and_a_hold_give_the_same_date_in_either_order(
+    business_manager, admin_user, case, agencies, hold_first
+):
+    """Due Saturday 25 by hand, with Friday 24 a closure day; held from Friday 17 to Wednesday
+    22 (20, 21 and 22 March: 3 working days). Friday 24 removed, the date asked is Friday 24
+    and the clock, 3 working days later, Wednesday 29, whichever came first."""
+    closure = add_closure_day(admin_user, FRIDAY, "Office move", today=SENT_ON)
+    request = send_one(business_manager, case, agencies["police"], due_on=date(2023, 3, 25))
+    if hold_first:
+        place_and_lift_hold(business_manager, case, "2023-03-17", "2023-03-22")
+        assert due(request.id) == (date(2023, 3, 25), date(2023, 3, 29))
+        remove_closure_day(admin_user, closure.id, today=date(2023, 3, 22))
+    else:
+        remove_closure_day(admin_user, closure.id, today=SENT_ON)
+        place_and_lift_hold(business_manager, case, "2023-03-17", "2023-03-22")
+    assert due(request.id) == (FRIDAY, date(2023, 3, 29))
+    assert clocks_of(request.id)[0].hold_days == 3
+
+
+def test_an_extension_to_a_weekend_keeps_the_closure_day_removed_after_it(
+    business_manager, admin_user, case, agencies
+):
+    """Extended on Monday 20 to Sunday 26, with Friday 24 a closure day; removing the closure
+    day on the Friday leaves it due that Friday, not overdue from Thursday."""
+    closure = add_closure_day(admin_user, FRIDAY, "Office move", today=SENT_ON)
+    request = send_one(business_manager, case, agencies["police"])
+    extend(business_manager, request.id, date(2023, 3, 26), "Staff away", today=date(2023, 3, 20))
+    remove_closure_day(admin_user, closure.id, today=FRIDAY)
+    assert due(request.id) == (FRIDAY, FRIDAY)
+    [line] = request_overview(business_manager, case.id, today=FRIDAY).requests
+    assert line.status == "open"
