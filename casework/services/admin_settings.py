@@ -35,7 +35,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from casework.extensions import db
 from casework.models import Case, CaseEvent, ClosureDay, Partnership, User
 from casework.services.admin import clean_name, record_change, require_admin
-from casework.services.agency_clocks import follow_holds_on, keep_working_days
+from casework.services.agency_clocks import ClosureChange, follow_holds_on, keep_working_days
 from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
 from casework.services.errors import Invalid, NotFound
 from casework.services.numbers import whole_number
@@ -256,7 +256,7 @@ def add_closure_day(
     closure = ClosureDay(day=day, name=name)
     partnership.closures.append(closure)
     record_change(actor, "closure days", "added", None, f"{day.isoformat()} {name}")
-    recompute_open_clocks(partnership.id, closure_changed=day)
+    recompute_open_clocks(partnership.id, closure_changed=ClosureChange(day, name, True, actor.id))
     db.session.commit()
     return closure
 
@@ -275,7 +275,8 @@ def remove_closure_day(actor: User, closure_id: int, *, today: date | None = Non
         raise Invalid(PASSED_CLOSURE, {"day": PASSED_CLOSURE})
     record_change(actor, "closure days", "removed", f"{closure.day.isoformat()} {closure.name}")
     partnership.closures.remove(closure)
-    recompute_open_clocks(partnership.id, closure_changed=closure.day)
+    change = ClosureChange(closure.day, closure.name, False, actor.id)
+    recompute_open_clocks(partnership.id, closure_changed=change)
     db.session.commit()
 
 
@@ -283,15 +284,15 @@ def recompute_open_clocks(
     partnership_id: int,
     settings: ClockSettings | None = None,
     *,
-    closure_changed: date | None = None,
+    closure_changed: ClosureChange | None = None,
 ) -> int:
     """Recompute the clocks of every case of the partnership not in a terminal state.
 
     Does not commit: the caller commits it with the change that called for it. The cases are
     locked (`FOR UPDATE` on PostgreSQL), so an event fired meanwhile waits and then computes its
     clocks with the new settings. `closure_changed` is the day just made a closure day or no
-    longer one: the open agency requests over it move their due dates first. Returns the number
-    of cases recomputed.
+    longer one: the open agency requests over it move their due dates first, each recording
+    it. Returns the number of cases recomputed.
     """
     db.session.flush()
     settings = settings or clock_settings(partnership_id)

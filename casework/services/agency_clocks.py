@@ -11,12 +11,13 @@ request's time moves the date the agency was asked for by a working day (`keep_w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import AgencyRequest, Case, CaseEvent, Clock
+from casework.models import AgencyRequest, AgencyRequestEvent, Case, CaseEvent, Clock
 from casework.services.clocks import ladder, refresh_ladders
 from casework.services.partnerships import clock_settings
 from workflows.calendar import add_working_days, is_working_day
@@ -115,10 +116,23 @@ def follow_holds_on(
         follow_holds(case, clock, due[clock.agency_request_id], settings, claimed=claimed)
 
 
-def keep_working_days(partnership_id: int, day: date, closures: frozenset[date]) -> None:
-    """`day` was made a closure day or stopped being one (`closures` are the partnership's
-    closure days now): every open request whose time runs over it keeps the working days it
-    was given, its due date moving a working day later, or back a working day earlier.
+@dataclass(frozen=True)
+class ClosureChange:
+    """A closure day just added or removed, and by whom: each request it moves records it."""
+
+    day: date
+    name: str
+    added: bool
+    actor_id: int
+
+
+def keep_working_days(
+    partnership_id: int, change: ClosureChange, closures: frozenset[date]
+) -> None:
+    """`change.day` was made a closure day or stopped being one (`closures` are the
+    partnership's closure days now): every open request whose time runs over it keeps the
+    working days it was given, its due date moving a working day later, or back a working day
+    earlier, and records it in its history (`closure_added`, `closure_removed`).
 
     A case clock is worked out again from its anchor and follows on its own; a request's due
     date was chosen (or worked out) once and stored, so it is moved here. Call it with the
@@ -134,9 +148,8 @@ def keep_working_days(partnership_id: int, day: date, closures: frozenset[date])
     it is due no sooner than the agency was told, and the day, today or later, is not past; a
     request due on the removed day itself stays there.
     """
-    if not is_working_day(day):  # a weekend or bank holiday: no working day gained or lost
+    if not is_working_day(change.day):  # a weekend or bank holiday: no working day gained or lost
         return
-    added = day in closures
     requests = db.session.scalars(
         select(AgencyRequest)
         .join(Clock, Clock.agency_request_id == AgencyRequest.id)
@@ -145,18 +158,30 @@ def keep_working_days(partnership_id: int, day: date, closures: frozenset[date])
             Clock.kind == KIND,
             Clock.met_on.is_(None),
             Clock.cancelled_on.is_(None),
-            Clock.anchor_on < day,  # working day 1 is the day after the request (or extension)
-            AgencyRequest.due_on >= day,
+            # Working day 1 is the day after the request (or extension).
+            Clock.anchor_on < change.day,
+            AgencyRequest.due_on >= change.day,
         )
         # A contributor saving meanwhile waits, rather than failing on the version check.
         .with_for_update(of=AgencyRequest)
         .execution_options(populate_existing=True)
-    )
+    ).all()
+    kind = "closure_added" if change.added else "closure_removed"
     for request in requests:
-        if added:
+        if change.added:
             request.due_on = add_working_days(request.due_on, 1, closures)
         else:
-            request.due_on = max(add_working_days(request.due_on, -1, closures), day)
+            request.due_on = max(add_working_days(request.due_on, -1, closures), change.day)
+        db.session.add(
+            AgencyRequestEvent(
+                request_id=request.id,
+                kind=kind,
+                actor_id=change.actor_id,
+                note=change.name,
+                due_on=request.due_on,
+                closure_on=change.day,
+            )
+        )
 
 
 def stop_alerts(clock: Clock) -> None:

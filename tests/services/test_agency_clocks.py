@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from casework.extensions import db as _db
-from casework.models import AgencyRequest
+from casework.models import AgencyRequest, AgencyRequestEvent
 from casework.services.admin_settings import add_closure_day, remove_closure_day
-from casework.services.agency_request_views import request_overview
+from casework.services.agency_request_views import request_detail, request_overview
 from casework.services.agency_requests import extend, send_requests
 from casework.services.alerts import sweep
 from casework.services.events import fire_event
 from tests.services.test_agency_requests import (
+    DUE_ON,
     SENT_ON,
     agencies,
     case,
@@ -37,6 +40,16 @@ def due(request_id: int) -> tuple[date, date]:
     """The date the agency was asked for, and its current clock's (with any holds)."""
     clock = clocks_of(request_id)[-1]
     return _db.session.get(AgencyRequest, request_id).due_on, clock.due_on
+
+
+def history(request_id: int) -> list[tuple[str, date | None, date | None, str | None]]:
+    """The request's events that set a due date: kind, the date, the closure day, the note."""
+    rows = _db.session.scalars(
+        select(AgencyRequestEvent)
+        .where(AgencyRequestEvent.request_id == request_id, AgencyRequestEvent.due_on.is_not(None))
+        .order_by(AgencyRequestEvent.id)
+    )
+    return [(e.kind, e.due_on, e.closure_on, e.note) for e in rows]
 
 
 def place_and_lift_hold(manager, case, placed: str, lifted: str) -> None:
@@ -122,3 +135,66 @@ def test_an_extension_to_a_weekend_keeps_the_closure_day_removed_after_it(
     assert due(request.id) == (FRIDAY, FRIDAY)
     [line] = request_overview(business_manager, case.id, today=FRIDAY).requests
     assert line.status == "open"
+
+
+# Each move is recorded in the request's history --------------------------------------------
+
+
+def test_each_request_a_closure_day_moves_records_the_day_and_the_date_it_set(
+    business_manager, admin_user, case, agencies
+):
+    """The history said "Sent: due 21 March" while the request was due 22 March."""
+    monday = date(2023, 3, 20)
+    police = send_one(business_manager, case, agencies["police"])  # due 21 March
+    school = send_one(business_manager, case, agencies["school"], due_on=date(2023, 3, 17))
+    closure = add_closure_day(admin_user, monday, "Staff training", today=SENT_ON)
+    remove_closure_day(admin_user, closure.id, today=SENT_ON)
+
+    assert history(police.id) == [
+        ("sent", DUE_ON, None, None),
+        ("closure_added", date(2023, 3, 22), monday, "Staff training"),
+        ("closure_removed", DUE_ON, monday, "Staff training"),
+    ]
+    assert history(school.id) == [("sent", date(2023, 3, 17), None, None)]  # due before it
+    moves = _db.session.scalars(
+        select(AgencyRequestEvent).where(AgencyRequestEvent.closure_on.is_not(None))
+    ).all()
+    assert {event.actor_id for event in moves} == {admin_user.id}
+    lines = request_detail(business_manager, case.id, police.id, today=SENT_ON).events
+    assert [(e.kind, e.due_before, e.due_on) for e in lines] == [
+        ("sent", None, DUE_ON),
+        ("closure_added", DUE_ON, date(2023, 3, 22)),
+        ("closure_removed", date(2023, 3, 22), DUE_ON),
+    ]
+
+
+def test_a_request_due_on_the_day_removed_records_that_its_date_stays(
+    business_manager, admin_user, case, agencies
+):
+    closure = add_closure_day(admin_user, FRIDAY, "Office move", today=SENT_ON)
+    request = send_one(business_manager, case, agencies["police"], due_on=FRIDAY)
+    remove_closure_day(admin_user, closure.id, today=FRIDAY)
+    assert history(request.id)[-1] == ("closure_removed", FRIDAY, FRIDAY, "Office move")
+    [*_, line] = request_detail(business_manager, case.id, request.id, today=FRIDAY).events
+    assert line.due_before == line.due_on == FRIDAY
+
+
+def test_a_closure_day_move_is_stored_only_with_its_day_and_date(business_manager, case, agencies):
+    request = send_one(business_manager, case, agencies["police"])
+    for kind, closure_on, due_on in [
+        ("closure_added", None, DUE_ON),
+        ("closure_removed", FRIDAY, None),
+        ("sent", FRIDAY, DUE_ON),
+    ]:
+        _db.session.add(
+            AgencyRequestEvent(
+                request_id=request.id,
+                kind=kind,
+                actor_id=business_manager.id,
+                closure_on=closure_on,
+                due_on=due_on,
+            )
+        )
+        with pytest.raises(IntegrityError):
+            _db.session.flush()
+        _db.session.rollback()

@@ -277,6 +277,33 @@ def test_a_closure_day_moves_the_due_date_the_request_page_shows(
     assert shown_due() == f"{due.day} {due:%B %Y}"
 
 
+def test_the_request_history_says_why_a_closure_day_moved_its_due_date(
+    web, business_manager, admin_user, case, agencies
+):
+    """It said "Sent: due 21 March" while the request was due 22 March, and nothing else."""
+    today = london_today()
+    due = add_working_days(today, 5)
+    [request] = send_requests(business_manager, case.id, [agencies["police"].id], due_on=due)
+    closed = add_working_days(today, 2)
+    later = add_working_days(due, 1, [closed])
+    admin = web(admin_user)
+    admin.post("/admin/closure-days/new", {"day": boxes(closed), "name": "Staff training"})
+    closure = _db.session.scalar(select(ClosureDay))
+    admin.post(f"/admin/closure-days/{closure.id}/remove")
+
+    page = text(web(business_manager).get(f"/cases/{case.id}/requests/{request.id}"))
+    history = re.sub(r"\s+", " ", page[page.index(">History<") :])
+    long = "{0.day} {0:%B %Y}".format
+    assert f"Sent: due {long(due)}" in history
+    assert (
+        f"Due date moved to {long(later)}: Staff training, {long(closed)} (closure day added)"
+    ) in history
+    assert (
+        f"Due date moved to {long(due)}: Staff training, {long(closed)} (closure day removed)"
+    ) in history
+    assert history.count(admin_user.name) == 2
+
+
 @pytest.mark.parametrize("who", ["scrutineer", "partner_lead", "panel_member"])
 def test_other_roles_are_refused(web, who, business_manager, case, agencies, leads, partnership):
     [request] = send_requests(business_manager, case.id, [agencies["police"].id])
