@@ -11,6 +11,7 @@ request's time moves the date the agency was asked for by a working day (`keep_w
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,12 +19,16 @@ from sqlalchemy import select
 
 from casework.extensions import db
 from casework.models import AgencyRequest, AgencyRequestEvent, Case, CaseEvent, Clock
+from casework.models.rapid_review import CLOSURE_EVENT_KINDS
 from casework.services.clocks import ladder, refresh_ladders
 from casework.services.partnerships import clock_settings
 from workflows.calendar import add_working_days, is_working_day
 from workflows.clocks import ClockSettings, hold_pause
 
 KIND = "agency_return"
+# The events that ask for a date (sending, an extension, a return for amendment): the closure
+# day moves of a request's due date count from the latest.
+ASKED_KINDS = ("sent", "extended", "returned")
 
 
 def clocks_of(case: Case, request_id: int) -> list[Clock]:
@@ -147,6 +152,11 @@ def keep_working_days(
     is removed on the Friday, its overdue alert sent the same morning. Kept on the removed day,
     it is due no sooner than the agency was told, and the day, today or later, is not past; a
     request due on the removed day itself stays there.
+
+    A change that undoes the request's last move still standing (the same day added then
+    removed, or removed then added) puts the due date back exactly where it was before that
+    move. Stepping a working day there and back would not: due Saturday 25, a closure day
+    Monday 20 added moves it to Monday 27, and a working day back from that is Friday 24.
     """
     if not is_working_day(change.day):  # a weekend or bank holiday: no working day gained or lost
         return
@@ -166,9 +176,15 @@ def keep_working_days(
         .with_for_update(of=AgencyRequest)
         .execution_options(populate_existing=True)
     ).all()
+    standing = _standing_moves([request.id for request in requests])
     kind = "closure_added" if change.added else "closure_removed"
+    opposite = "closure_removed" if change.added else "closure_added"
     for request in requests:
-        if change.added:
+        moves = standing[request.id]
+        last = (moves[-1].closure_on, moves[-1].kind, moves[-1].due_on) if moves else None
+        if last == (change.day, opposite, request.due_on):  # this change undoes that move
+            request.due_on = moves[-1].due_before
+        elif change.added:
             request.due_on = add_working_days(request.due_on, 1, closures)
         else:
             request.due_on = max(add_working_days(request.due_on, -1, closures), change.day)
@@ -182,6 +198,56 @@ def keep_working_days(
                 closure_on=change.day,
             )
         )
+
+
+@dataclass(frozen=True)
+class _Move:
+    kind: str
+    closure_on: date
+    due_on: date  # the date it set
+    due_before: date
+
+
+def _standing_moves(request_ids: list[int]) -> dict[int, list[_Move]]:
+    """Each request's closure day moves since its date was last asked for, oldest first,
+    leaving out each move undone since and the move that undid it."""
+    standing: dict[int, list[_Move]] = defaultdict(list)
+    if not request_ids:
+        return standing
+    due: dict[int, date] = {}
+    for event in db.session.execute(
+        select(
+            AgencyRequestEvent.request_id,
+            AgencyRequestEvent.kind,
+            AgencyRequestEvent.closure_on,
+            AgencyRequestEvent.due_on,
+        )
+        .where(
+            AgencyRequestEvent.request_id.in_(request_ids),
+            AgencyRequestEvent.kind.in_(ASKED_KINDS + CLOSURE_EVENT_KINDS),
+        )
+        .order_by(AgencyRequestEvent.id)
+    ):
+        moves = standing[event.request_id]
+        if event.kind in ASKED_KINDS:
+            moves.clear()
+        else:
+            move = _Move(event.kind, event.closure_on, event.due_on, due[event.request_id])
+            if moves and _undoes(move, moves[-1]):
+                moves.pop()
+            else:
+                moves.append(move)
+        due[event.request_id] = event.due_on
+    return standing
+
+
+def _undoes(move: _Move, last: _Move) -> bool:
+    """`move` changed the day `last` changed the other way, back to the date before it."""
+    return (
+        move.closure_on == last.closure_on
+        and move.kind != last.kind
+        and move.due_on == last.due_before
+    )
 
 
 def stop_alerts(clock: Clock) -> None:

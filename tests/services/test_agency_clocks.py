@@ -198,3 +198,118 @@ def test_a_closure_day_move_is_stored_only_with_its_day_and_date(business_manage
         with pytest.raises(IntegrityError):
             _db.session.flush()
         _db.session.rollback()
+
+
+# A change undone puts the date back exactly -------------------------------------------------
+
+MONDAY = date(2023, 3, 20)
+
+
+@pytest.mark.parametrize(
+    ("sent_on", "closed", "asked"),
+    [
+        (SENT_ON, MONDAY, date(2023, 3, 25)),
+        (SENT_ON, MONDAY, date(2023, 3, 26)),
+        (SENT_ON, MONDAY, FRIDAY),
+        (SENT_ON, MONDAY, DUE_ON),
+        (SENT_ON, FRIDAY, FRIDAY),  # on the closure day itself
+        (EASTER_MONDAY_SENT_ON, date(2023, 4, 5), date(2023, 4, 7)),
+    ],
+    ids=["saturday", "sunday", "friday", "tuesday", "the-day-itself", "good-friday"],
+)
+@pytest.mark.parametrize("closed_first", [False, True], ids=["add-remove", "remove-add"])
+def test_a_closure_day_added_and_removed_again_leaves_the_date_asked(
+    business_manager, admin_user, case, agencies, sent_on, closed, asked, closed_first
+):
+    """Due Saturday 25 by hand, Monday 20 made a closure day moves it to Monday 27; a working
+    day back from that, on removal, is Friday 24. Undone, it is Saturday 25 again, and the
+    other way round: removed first, then added back."""
+
+    def change() -> None:
+        nonlocal closure
+        if closure is None:
+            closure = add_closure_day(admin_user, closed, "Office move", today=sent_on)
+        else:
+            remove_closure_day(admin_user, closure.id, today=sent_on)
+            closure = None
+
+    closure = None
+    if closed_first:
+        change()
+    [request] = send_requests(
+        business_manager, case.id, [agencies["police"].id], due_on=asked, today=sent_on
+    )
+    change()
+    assert due(request.id) != (asked, asked) or closed == asked
+    change()
+    assert due(request.id) == (asked, asked)
+    [*_, first, second] = history(request.id)
+    assert (first[2], second[2], second[1]) == (closed, closed, asked)
+
+
+def test_closure_days_undone_in_reverse_order_leave_the_date_asked(
+    business_manager, admin_user, case, agencies
+):
+    """Due Saturday 25: Monday 20 closed (Monday 27), then Monday 27 itself (Tuesday 28);
+    reopened the other way round, Monday 27 then Monday 20, it is due Saturday 25 again."""
+    saturday, monday_after = date(2023, 3, 25), date(2023, 3, 27)
+    request = send_one(business_manager, case, agencies["police"], due_on=saturday)
+    first = add_closure_day(admin_user, MONDAY, "Staff training", today=SENT_ON)
+    second = add_closure_day(admin_user, monday_after, "Office move", today=SENT_ON)
+    assert due(request.id) == (date(2023, 3, 28), date(2023, 3, 28))
+    remove_closure_day(admin_user, second.id, today=SENT_ON)
+    assert due(request.id) == (monday_after, monday_after)
+    remove_closure_day(admin_user, first.id, today=SENT_ON)
+    assert due(request.id) == (saturday, saturday)
+
+
+@pytest.mark.parametrize("when", ["before-hold", "during-hold", "after-hold"])
+def test_a_closure_day_added_and_removed_around_a_hold_leaves_the_date_asked(
+    business_manager, admin_user, case, agencies, when
+):
+    """Due Saturday 25 by hand, held Friday 17 to Wednesday 22 (3 working days): due Wednesday
+    29. Monday 20 closed and reopened before, during or after the hold changes neither."""
+    request = send_one(business_manager, case, agencies["police"], due_on=date(2023, 3, 25))
+
+    def close_and_reopen() -> None:
+        closure = add_closure_day(admin_user, MONDAY, "Staff training", today=SENT_ON)
+        remove_closure_day(admin_user, closure.id, today=SENT_ON)
+
+    if when == "before-hold":
+        close_and_reopen()
+    fire_event(business_manager, case.id, "place_hold", {"on": "2023-03-17", "reason": "inquest"})
+    if when == "during-hold":
+        close_and_reopen()
+    fire_event(business_manager, case.id, "lift_hold", {"on": "2023-03-22"})
+    if when == "after-hold":
+        close_and_reopen()
+    assert due(request.id) == (date(2023, 3, 25), date(2023, 3, 29))
+    assert clocks_of(request.id)[0].hold_days == 3
+
+
+def test_a_hold_while_a_closure_day_stands_gives_the_same_date_as_without_it(
+    business_manager, admin_user, case, agencies
+):
+    """Monday 20 closed within the hold: held 2 working days, not 3, and the date asked moves
+    from Saturday 25 to Monday 27; the clock is due Wednesday 29 all the same."""
+    request = send_one(business_manager, case, agencies["police"], due_on=date(2023, 3, 25))
+    add_closure_day(admin_user, MONDAY, "Staff training", today=SENT_ON)
+    place_and_lift_hold(business_manager, case, "2023-03-17", "2023-03-22")
+    assert due(request.id) == (date(2023, 3, 27), date(2023, 3, 29))
+    assert clocks_of(request.id)[0].hold_days == 2
+
+
+def test_an_extended_request_comes_back_to_the_date_it_was_extended_to(
+    business_manager, admin_user, case, agencies
+):
+    """Extended on Monday 20 to Sunday 26: Thursday 23 closed moves it to Monday 27, and
+    reopened it is Sunday 26 again (not Friday 24). A closure day before the extension was
+    given, Monday 20 itself, does not move it."""
+    request = send_one(business_manager, case, agencies["police"])
+    extend(business_manager, request.id, date(2023, 3, 26), "Staff away", today=MONDAY)
+    add_closure_day(admin_user, MONDAY, "Staff training", today=MONDAY)
+    assert due(request.id) == (date(2023, 3, 26), date(2023, 3, 26))
+    thursday = add_closure_day(admin_user, date(2023, 3, 23), "Office move", today=MONDAY)
+    assert due(request.id) == (date(2023, 3, 27), date(2023, 3, 27))
+    remove_closure_day(admin_user, thursday.id, today=MONDAY)
+    assert due(request.id) == (date(2023, 3, 26), date(2023, 3, 26))
