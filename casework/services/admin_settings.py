@@ -37,7 +37,7 @@ from casework.models import Case, CaseEvent, ClosureDay, Partnership, User
 from casework.services.admin import clean_name, record_change, require_admin
 from casework.services.agency_clocks import ClosureChange, follow_holds_on, keep_working_days
 from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
-from casework.services.errors import Invalid, NotFound
+from casework.services.errors import Invalid, NotFound, Refused
 from casework.services.numbers import whole_number
 from casework.services.partnerships import clock_settings
 from casework.services.today import london_today
@@ -272,7 +272,8 @@ def remove_closure_day(actor: User, closure_id: int, *, today: date | None = Non
         raise NotFound("There is no such closure day.")
     if closure.day < today:
         db.session.rollback()  # let go of the lock
-        raise Invalid(PASSED_CLOSURE, {"day": PASSED_CLOSURE})
+        # Nothing the admin entered is wrong: the day's own state refuses it (409, not 422).
+        raise Refused(PASSED_CLOSURE)
     record_change(actor, "closure days", "removed", f"{closure.day.isoformat()} {closure.name}")
     partnership.closures.remove(closure)
     change = ClosureChange(closure.day, closure.name, False, actor.id)

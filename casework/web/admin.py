@@ -51,7 +51,7 @@ from casework.services.admin_users import (
     set_user_active,
 )
 from casework.services.alerts import failed_messages as list_failed_messages
-from casework.services.errors import Invalid
+from casework.services.errors import Invalid, Refused
 from casework.services.today import LONDON
 from casework.web.forms import GovDateField
 from casework.web.template_helpers import ROLE_NAMES, words
@@ -446,10 +446,10 @@ def new_closure_day():
 def remove_closure(closure_id: int):
     try:
         remove_closure_day(_me(), closure_id)
-    except Invalid as error:  # a day gone by, from a page left open: shown beside its row
+    except Refused as error:  # a day gone by, from a page left open: shown beside its row
         current = get_settings(_me())
         form = _settings_form(current, formdata=None)  # not the removal's own POST
-        return _settings_page(current, form, (closure_id, error.fields.get("day", error.message)))
+        return _settings_page(current, form, (closure_id, error.message))
     flash("The closure day is removed. Open clocks count it as a working day again.", "success")
     return redirect(url_for("admin.settings"))
 
