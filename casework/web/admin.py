@@ -35,7 +35,6 @@ from casework.services.admin import (
 from casework.services.admin_settings import (
     NUMBERS,
     SETTING_NAMES,
-    Settings,
     add_closure_day,
     get_settings,
     remove_closure_day,
@@ -372,6 +371,10 @@ class SettingsForm(FlaskForm):
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
 
+# The session key for a closure day's refused removal, until the settings page shows it.
+REFUSED_REMOVAL = "refused_closure_removal"
+
+
 class ClosureDayForm(FlaskForm):
     day = GovDateField(
         "Date",
@@ -382,15 +385,25 @@ class ClosureDayForm(FlaskForm):
     submit = SubmitField("Add closure day", widget=GovSubmitInput())
 
 
-def _settings_form(current: Settings, **kwargs) -> SettingsForm:
+@admin.route("/settings", methods=["GET", "POST"])
+def settings():
+    current = get_settings(_me())
     values = {name: str(value) for name, value in current.values.items()}
     for name in ("pause_local_clocks_on_hold", "escalation_enabled"):
         values[name] = "yes" if current.values[name] else "no"
-    return SettingsForm(data=values, **kwargs)
-
-
-def _settings_page(current: Settings, form: SettingsForm, refused: tuple[int, str] | None = None):
-    """The settings page; `refused` is a closure day whose removal was refused, and why."""
+    form = SettingsForm(data=values)
+    if form.validate_on_submit():
+        try:
+            changed = update_settings(_me(), {name: form[name].data for name in SETTING_NAMES})
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            flash(_saved(changed), "success")
+            return redirect(url_for("admin.settings"))
+    # A closure day whose removal was refused: why, in the summary and beside its row.
+    refused = session.pop(REFUSED_REMOVAL, None)
+    if refused and refused.get("id") in {closure.id for closure in current.closures}:
+        refused["href"] = f"#closure-{refused['id']}"
     return render_template(
         "admin/settings.html",
         form=form,
@@ -400,21 +413,6 @@ def _settings_page(current: Settings, form: SettingsForm, refused: tuple[int, st
         units={name: setting.unit for name, setting in NUMBERS.items()},
         title="Settings",
     )
-
-
-@admin.route("/settings", methods=["GET", "POST"])
-def settings():
-    current = get_settings(_me())
-    form = _settings_form(current)
-    if form.validate_on_submit():
-        try:
-            changed = update_settings(_me(), {name: form[name].data for name in SETTING_NAMES})
-        except Invalid as error:
-            _show_errors(form, error)
-        else:
-            flash(_saved(changed), "success")
-            return redirect(url_for("admin.settings"))
-    return _settings_page(current, form)
 
 
 def _saved(changed: list[str]) -> str:
@@ -447,9 +445,11 @@ def remove_closure(closure_id: int):
     try:
         remove_closure_day(_me(), closure_id)
     except Refused as error:  # a day gone by, from a page left open: shown beside its row
-        current = get_settings(_me())
-        form = _settings_form(current, formdata=None)  # not the removal's own POST
-        return _settings_page(current, form, (closure_id, error.message))
+        # On the settings page at its own address, so that its form saves there: rendered
+        # here, at the removal's address, the form posted back to the removal and its changes
+        # were lost. Kept in the session for that one page, as the invitation link is.
+        session[REFUSED_REMOVAL] = {"id": closure_id, "message": error.message}
+        return redirect(url_for("admin.settings"))
     flash("The closure day is removed. Open clocks count it as a working day again.", "success")
     return redirect(url_for("admin.settings"))
 

@@ -453,11 +453,33 @@ def test_a_closure_day_that_has_passed_offers_no_removal_and_is_not_removed(web,
     assert f"/admin/closure-days/{today.id}/remove" in page
 
     response = browser.post(f"/admin/closure-days/{past.id}/remove")  # a page left open
-    assert response.status_code == 200 and response.title == "Error: Settings – Casework"
+    assert response.headers["Location"] == "/admin/settings"
+    response = browser.get("/admin/settings")
+    assert response.title == "Error: Settings – Casework"
     message = "This closure day has passed, so it cannot be removed"
-    assert error_summary(response) == [(f"#closure-{past.id}-error", message)]
+    assert error_summary(response) == [(f"#closure-{past.id}", message)]  # its row
+    assert f'<tr class="govuk-table__row" id="closure-{past.id}">' in text(response)
     assert f'id="closure-{past.id}-error"' in text(response)
     assert count(ClosureDay) == 2 and count(AdminChange) == 0
+    assert browser.get("/admin/settings").title == "Settings – Casework"  # said once
+
+
+def test_the_settings_form_still_saves_after_a_refused_removal(web, admin_user):
+    """The refusal was shown at the removal's address, and the settings form there (with no
+    action of its own) posted back to the removal: the admin's changes were thrown away."""
+    past = ClosureDay(partnership_id=admin_user.partnership_id, day=date(2023, 12, 27), name="Old")
+    _db.session.add(past)
+    _db.session.commit()
+    browser = web(admin_user)
+    browser.post(f"/admin/closure-days/{past.id}/remove")
+    page = text(browser.get("/admin/settings"))
+    forms = re.findall(r'<form method="post" action="([^"]+)" novalidate>', page)
+    assert forms == ["/admin/settings"]
+
+    saved = browser.post(forms[0], settings_form(escalate_after_days="9"))
+    assert saved.headers["Location"] == "/admin/settings"
+    _db.session.expire_all()
+    assert _db.session.get(Partnership, admin_user.partnership_id).escalate_after_days == 9
 
 
 # History ---------------------------------------------------------------------------------
