@@ -190,13 +190,15 @@ def update_settings(actor: User, raw: Mapping[str, Any]) -> list[str]:
         raise Invalid("The settings could not be saved: check the fields.", errors)
 
     partnership = _locked_partnership(actor)
+    changed = [name for name in SETTING_NAMES if name in values]
+    changed = [name for name in changed if getattr(partnership, name) != values[name]]
     # Checked against the settings as they will be: those given, and the others as they are.
-    errors = _due_soon_too_long({**{n: getattr(partnership, n) for n in SETTING_NAMES}, **values})
+    errors = _due_soon_too_long(
+        {**{n: getattr(partnership, n) for n in SETTING_NAMES}, **values}, changed
+    )
     if errors:
         db.session.rollback()  # let go of the lock
         raise Invalid("The settings could not be saved: check the fields.", errors)
-    changed = [name for name in SETTING_NAMES if name in values]
-    changed = [name for name in changed if getattr(partnership, name) != values[name]]
     for name in changed:
         record_change(actor, "settings", name, getattr(partnership, name), values[name])
         setattr(partnership, name, values[name])
@@ -206,12 +208,24 @@ def update_settings(actor: User, raw: Mapping[str, Any]) -> list[str]:
     return changed
 
 
-def _due_soon_too_long(values: Mapping[str, Any]) -> dict[str, str]:
-    """The due soon warning's error when it is not shorter than every clock it warns of."""
-    clocks = [("the time to notify the Panel", NOTIFICATION_WORKING_DAYS)]
-    for name in DUE_SOON_CLOCKS:
+def _due_soon_too_long(values: Mapping[str, Any], changed: list[str]) -> dict[str, str]:
+    """The due soon warning's error when it is not shorter than every clock it warns of.
+
+    Only what this save changes is checked: a new warning against every clock, a new clock
+    length against the warning. A partnership that stored a warning as long as a clock before
+    the rule (or by hand) can still change its other settings, and is told when it changes
+    either of the two.
+    """
+    if "due_soon_days" in changed:
+        names = DUE_SOON_CLOCKS
+        clocks = [("the time to notify the Panel", NOTIFICATION_WORKING_DAYS)]
+    else:
+        names, clocks = tuple(name for name in DUE_SOON_CLOCKS if name in changed), []
+    for name in names:
         label = NUMBERS[name].label
         clocks.append((label[0].lower() + label[1:], values[name]))
+    if not clocks:
+        return {}
     what, days = min(clocks, key=lambda clock: clock[1])  # the first of the shortest
     if values["due_soon_days"] < days:
         return {}

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from casework.extensions import db as _db
-from casework.models import AdminChange, Agency, Clock, ClosureDay, User
+from casework.models import AdminChange, Agency, Clock, ClosureDay, Partnership, User
 from casework.services import admin, admin_settings, admin_users
 from casework.services.auth import accept_invitation, invitation_for, sign_in
 from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted, Refused
@@ -467,6 +467,36 @@ def test_the_due_soon_warning_must_be_shorter_than_every_clock_it_warns_of(
     admin_settings.update_settings(admin_user, {"agency_return_days": "5"})
     admin_settings.update_settings(admin_user, {"due_soon_days": "1", "agency_return_days": "2"})
     assert admin_settings.get_settings(admin_user).values["agency_return_days"] == 2
+
+
+def test_a_due_soon_warning_stored_as_long_as_a_clock_does_not_block_other_settings(
+    admin_user,
+):
+    """Stored before the rule (2 and 2), it refused every save, whatever it changed; the web
+    form sends every setting, changed or not."""
+    _db.session.execute(
+        update(Partnership)
+        .where(Partnership.id == admin_user.partnership_id)
+        .values(agency_return_days=2, due_soon_days=2)
+    )
+    _db.session.commit()
+    form = admin_settings.get_settings(admin_user).values
+    saved = admin_settings.update_settings(
+        admin_user, {**form, "escalation_enabled": False, "rapid_review_days": 10}
+    )
+    assert saved == ["rapid_review_days", "escalation_enabled"]
+
+    # Changing either of the two is checked, as before.
+    for raw, days in (({"due_soon_days": "3"}, 2), ({"agency_return_days": "1"}, 1)):
+        with pytest.raises(Invalid) as error:
+            admin_settings.update_settings(admin_user, raw)
+        assert error.value.fields == {
+            "due_soon_days": (
+                f"The due soon warning must be shorter than the agency return time, {days} "
+                "working days"
+            )
+        }
+    assert admin_settings.update_settings(admin_user, {"due_soon_days": "1"}) == ["due_soon_days"]
 
 
 def test_a_number_too_long_to_read_is_refused_not_a_server_error(admin_user):
