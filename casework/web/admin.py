@@ -83,8 +83,9 @@ SETTING_HINTS = {
     "terms_of_reference_days": "After the decision to hold a local review.",
     "publication_months": "After the decision to hold a local review. Guidance: 6 months.",
     "due_soon_days": (
-        "Before the due date, and shorter than every clock: the times above and the 5 working "
-        "days to notify the Panel. 0 warns on the last working day only."
+        "Before the due date. It must be shorter than each time above in working days (not "
+        "the publication time, in months) and than the 5 working days to notify the Panel. "
+        "0 warns on the last working day only."
     ),
     "escalate_after_days": "After the due date; escalations go to the three partner leads too.",
 }

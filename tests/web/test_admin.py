@@ -402,6 +402,25 @@ def test_a_due_soon_warning_as_long_as_a_clock_is_refused_beside_it(web, admin_u
     assert count(AdminChange) == 0
 
 
+def test_the_due_soon_hint_names_the_clocks_it_is_checked_against(web, admin_user):
+    """It said "shorter than every clock: the times above", the publication time included,
+    which is in months and not checked."""
+    page = re.sub(r"\s+", " ", text(web(admin_user).get("/admin/settings")))
+    assert (
+        "It must be shorter than each time above in working days (not the publication time, in "
+        "months) and than the 5 working days to notify the Panel."
+    ) in page
+    names = admin_settings.SETTING_NAMES
+    above = names[: names.index("due_soon_days")]
+    numbers = [n for n in above if n in admin_settings.NUMBERS]
+    assert [n for n in numbers if admin_settings.NUMBERS[n].unit != "working days"] == [
+        "publication_months"
+    ]
+    assert tuple(n for n in numbers if n != "publication_months") == (
+        admin_settings.DUE_SOON_CLOCKS
+    )
+
+
 def test_closure_days_are_added_and_removed(web, admin_user, business_manager, monkeypatch):
     case = make_case(business_manager)
     fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
