@@ -38,7 +38,7 @@ from casework.services.admin import clean_name, record_change, require_admin
 from casework.services.agency_clocks import ClosureChange, follow_holds_on, keep_working_days
 from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
 from casework.services.errors import Invalid, NotFound, Refused
-from casework.services.numbers import whole_number
+from casework.services.numbers import digits_only, whole_number
 from casework.services.partnerships import clock_settings
 from casework.services.today import london_today
 from workflows.cases import TERMINAL_STATES
@@ -147,9 +147,10 @@ def _parse(name: str, raw: Any) -> tuple[Any, str | None]:
         if not text:
             return None, f"Enter {setting.label[0].lower()}{setting.label[1:]} in {setting.unit}"
         value = whole_number(text)
-        if value is None:
+        if value is None and not digits_only(text):
             return None, f"{setting.label} must be a whole number of {setting.unit}"
-        if not setting.minimum <= value <= setting.maximum:
+        # None here is a number too long to read: out of range, as it is.
+        if value is None or not setting.minimum <= value <= setting.maximum:
             return None, (
                 f"{setting.label} must be between {setting.minimum} and {setting.maximum}"
                 f" {setting.unit}"

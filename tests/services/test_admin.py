@@ -500,12 +500,19 @@ def test_a_due_soon_warning_stored_as_long_as_a_clock_does_not_block_other_setti
 
 
 def test_a_number_too_long_to_read_is_refused_not_a_server_error(admin_user):
-    """int() refuses more than 4,300 digits with a ValueError, which was a server error."""
+    """int() refuses more than 4,300 digits with a ValueError, which was a server error. It is
+    a whole number, only too large (or, all zeros, too small): the range says so."""
     with pytest.raises(Invalid) as error:
-        admin_settings.update_settings(admin_user, {"rapid_review_days": "9" * 5000})
+        admin_settings.update_settings(
+            admin_user, {"rapid_review_days": "9" * 5000, "panel_response_days": "0" * 5000}
+        )
     assert error.value.fields == {
-        "rapid_review_days": "The rapid review time must be a whole number of working days"
+        "rapid_review_days": "The rapid review time must be between 1 and 60 working days",
+        "panel_response_days": "The Panel response time must be between 1 and 60 working days",
     }
+    # Leading zeros are no digits to count: 000…03 is 3.
+    admin_settings.update_settings(admin_user, {"due_soon_days": "0" * 5000 + "3"})
+    assert admin_settings.get_settings(admin_user).values["due_soon_days"] == 3
 
 
 def test_pausing_local_clocks_on_hold_can_be_turned_off(admin_user, business_manager, leads):

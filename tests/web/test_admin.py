@@ -381,7 +381,7 @@ def test_a_number_too_long_to_read_is_refused_beside_it(web, admin_user):
     )
     assert response.status_code == 200
     assert error_summary(response) == [
-        ("#escalate_after_days", "The escalation must be a whole number of working days")
+        ("#escalate_after_days", "The escalation must be between 1 and 60 working days")
     ]
 
 
