@@ -230,9 +230,8 @@ def _due_soon_too_long(values: Mapping[str, Any], changed: list[str]) -> dict[st
     what, days = min(clocks, key=lambda clock: clock[1])  # the first of the shortest
     if values["due_soon_days"] < days:
         return {}
-    return {
-        "due_soon_days": f"The due soon warning must be shorter than {what}, {days} working days"
-    }
+    unit = "working day" if days == 1 else "working days"
+    return {"due_soon_days": f"The due soon warning must be shorter than {what}, {days} {unit}"}
 
 
 def _locked_partnership(actor: User) -> Partnership:

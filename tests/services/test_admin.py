@@ -487,14 +487,15 @@ def test_a_due_soon_warning_stored_as_long_as_a_clock_does_not_block_other_setti
     assert saved == ["rapid_review_days", "escalation_enabled"]
 
     # Changing either of the two is checked, as before.
-    for raw, days in (({"due_soon_days": "3"}, 2), ({"agency_return_days": "1"}, 1)):
+    for raw, days in (
+        ({"due_soon_days": "3"}, "2 working days"),
+        ({"agency_return_days": "1"}, "1 working day"),
+    ):
         with pytest.raises(Invalid) as error:
             admin_settings.update_settings(admin_user, raw)
         assert error.value.fields == {
-            "due_soon_days": (
-                f"The due soon warning must be shorter than the agency return time, {days} "
-                "working days"
-            )
+            "due_soon_days": "The due soon warning must be shorter than the agency return "
+            f"time, {days}"
         }
     assert admin_settings.update_settings(admin_user, {"due_soon_days": "1"}) == ["due_soon_days"]
 
