@@ -30,7 +30,19 @@ from casework.models.partnerships import Agency, _in
 from casework.models.time import utcnow
 
 REQUEST_STATUSES = ("open", "submitted", "cancelled")
-REQUEST_EVENT_KINDS = ("sent", "chased", "extended", "cancelled", "submitted", "returned")
+# A closure day added or removed within the request's time moves its due date (or, removed on
+# the due date itself, leaves it there): the event names the day, and the date it set.
+CLOSURE_EVENT_KINDS = ("closure_added", "closure_removed")
+REQUEST_EVENT_KINDS = (
+    "sent",
+    "chased",
+    "extended",
+    "cancelled",
+    "submitted",
+    "returned",
+    *CLOSURE_EVENT_KINDS,
+)
+_CLOSURE_KIND = f"({_in('kind', CLOSURE_EVENT_KINDS)})"
 
 
 class AgencyRequest(db.Model):
@@ -84,7 +96,14 @@ class AgencyRequestEvent(db.Model):
     """What happened to a request: sent, chased, extended, cancelled, submitted, returned."""
 
     __tablename__ = "agency_request_events"
-    __table_args__ = (CheckConstraint(_in("kind", REQUEST_EVENT_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(_in("kind", REQUEST_EVENT_KINDS), name="kind"),
+        CheckConstraint(
+            f"({_CLOSURE_KIND} AND closure_on IS NOT NULL AND due_on IS NOT NULL)"
+            f" OR (NOT {_CLOSURE_KIND} AND closure_on IS NULL)",
+            name="closure_on",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -94,7 +113,8 @@ class AgencyRequestEvent(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
-    due_on: Mapped[date | None]  # the due date it set (sent, extended, returned)
+    due_on: Mapped[date | None]  # the due date it set (sent, extended, returned, closure_*)
+    closure_on: Mapped[date | None]  # closure_*: the closure day added or removed (note: its name)
 
 
 class AnswerChange(db.Model):

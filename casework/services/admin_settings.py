@@ -6,7 +6,14 @@ in the same transaction: due dates and the stored rung dates follow the new sett
 Each clock of those cases is worked out again from the case's history, met ones included,
 exactly as firing an event on the case would do; cases in a terminal state keep the clocks they
 ended with. That is one query for the cases (with their clocks) and one for their histories,
-whatever the number of cases.
+whatever the number of cases. The open agency requests' clocks follow too: their due dates are
+the requests' own, which a closure day added or removed within their time moves a working day
+(see `agency_clocks.keep_working_days`).
+
+A closure day can be added or removed only for today or a later day. One gone by would rewrite
+history: a clock met on time would become late (or the reverse), the working days late in the
+year's figures would change, and a due date moved back could re-arm alerts already sent. Today
+itself is allowed, for a closure decided this morning.
 
 Escalation on/off and the daily digest time arrive with the scheduler: add them to
 `SETTING_NAMES` (with a parser in `_parse`) but not to `CLOCK_SETTINGS`, since they move no
@@ -28,13 +35,19 @@ from sqlalchemy.orm import lazyload, selectinload
 from casework.extensions import db
 from casework.models import Case, CaseEvent, ClosureDay, Partnership, User
 from casework.services.admin import clean_name, record_change, require_admin
-from casework.services.agency_clocks import follow_holds_on
+from casework.services.agency_clocks import ClosureChange, follow_holds_on, keep_working_days
 from casework.services.clocks import claimed_rungs_of_open_cases, recompute_clocks, set_rungs
-from casework.services.errors import Invalid, NotFound
-from casework.services.numbers import whole_number
+from casework.services.errors import Invalid, NotFound, Refused
+from casework.services.numbers import digits_only, whole_number
 from casework.services.partnerships import clock_settings
+from casework.services.today import london_today
 from workflows.cases import TERMINAL_STATES
-from workflows.clocks import CASE_CLOCK_KINDS, RAPID_REVIEW_ANCHORS, ClockSettings
+from workflows.clocks import (
+    CASE_CLOCK_KINDS,
+    NOTIFICATION_WORKING_DAYS,
+    RAPID_REVIEW_ANCHORS,
+    ClockSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,18 @@ SETTING_NAMES = (
 assert set(SETTING_NAMES) == {*NUMBERS, *CHOICE_SETTINGS, "digest_time"}
 # A change to any of these recomputes open clocks (due dates and the alert ladder's rungs).
 CLOCK_SETTINGS = frozenset(SETTING_NAMES) - {"escalation_enabled", "digest_time"}
+# The clocks counted in working days whose length is a setting. The due soon warning must be
+# shorter than each of them and than the notification clock's 5 working days (set by law): one
+# as long as a clock goes out the day the clock starts, and a longer one is dated before it, so
+# every agency, say, would be told its return is due soon the moment it was asked for it.
+# (Actions and advance copies are due on dates chosen one by one; publication takes months.)
+DUE_SOON_CLOCKS = (
+    "rapid_review_days",
+    "panel_response_days",
+    "agency_return_days",
+    "reviewer_appointment_days",
+    "terms_of_reference_days",
+)
 CHOICE_ERRORS = {
     "rapid_review_anchor": "Choose when the rapid review clock starts",
     "pause_local_clocks_on_hold": "Choose whether local targets pause during a hold",
@@ -92,10 +117,15 @@ CHOICE_ERRORS = {
 TRUE_WORDS, FALSE_WORDS = ("yes", "true", "1", "on"), ("no", "false", "0", "off")
 
 
+PASSED_DAY = "The date of the closure day must be today or in the future"
+PASSED_CLOSURE = "This closure day has passed, so it cannot be removed"
+
+
 @dataclass(frozen=True)
 class Settings:
     values: dict[str, Any]  # every name in SETTING_NAMES
     closures: list[ClosureDay]
+    changeable_from: date  # today: the closure days before it can no longer be removed
 
 
 def get_settings(actor: User) -> Settings:
@@ -106,6 +136,7 @@ def get_settings(actor: User) -> Settings:
     return Settings(
         {name: getattr(partnership, name) for name in SETTING_NAMES},
         list(partnership.closures),
+        london_today(),
     )
 
 
@@ -116,9 +147,10 @@ def _parse(name: str, raw: Any) -> tuple[Any, str | None]:
         if not text:
             return None, f"Enter {setting.label[0].lower()}{setting.label[1:]} in {setting.unit}"
         value = whole_number(text)
-        if value is None:
+        if value is None and not digits_only(text):
             return None, f"{setting.label} must be a whole number of {setting.unit}"
-        if not setting.minimum <= value <= setting.maximum:
+        # None here is a number too long to read: out of range, as it is.
+        if value is None or not setting.minimum <= value <= setting.maximum:
             return None, (
                 f"{setting.label} must be between {setting.minimum} and {setting.maximum}"
                 f" {setting.unit}"
@@ -161,6 +193,13 @@ def update_settings(actor: User, raw: Mapping[str, Any]) -> list[str]:
     partnership = _locked_partnership(actor)
     changed = [name for name in SETTING_NAMES if name in values]
     changed = [name for name in changed if getattr(partnership, name) != values[name]]
+    # Checked against the settings as they will be: those given, and the others as they are.
+    errors = _due_soon_too_long(
+        {**{n: getattr(partnership, n) for n in SETTING_NAMES}, **values}, changed
+    )
+    if errors:
+        db.session.rollback()  # let go of the lock
+        raise Invalid("The settings could not be saved: check the fields.", errors)
     for name in changed:
         record_change(actor, "settings", name, getattr(partnership, name), values[name])
         setattr(partnership, name, values[name])
@@ -168,6 +207,31 @@ def update_settings(actor: User, raw: Mapping[str, Any]) -> list[str]:
         recompute_open_clocks(partnership.id)
     db.session.commit()  # also lets go of the lock when nothing changed
     return changed
+
+
+def _due_soon_too_long(values: Mapping[str, Any], changed: list[str]) -> dict[str, str]:
+    """The due soon warning's error when it is not shorter than every clock it warns of.
+
+    Only what this save changes is checked: a new warning against every clock, a new clock
+    length against the warning. A partnership that stored a warning as long as a clock before
+    the rule (or by hand) can still change its other settings, and is told when it changes
+    either of the two.
+    """
+    if "due_soon_days" in changed:
+        names = DUE_SOON_CLOCKS
+        clocks = [("the time to notify the Panel", NOTIFICATION_WORKING_DAYS)]
+    else:
+        names, clocks = tuple(name for name in DUE_SOON_CLOCKS if name in changed), []
+    for name in names:
+        label = NUMBERS[name].label
+        clocks.append((label[0].lower() + label[1:], values[name]))
+    if not clocks:
+        return {}
+    what, days = min(clocks, key=lambda clock: clock[1])  # the first of the shortest
+    if values["due_soon_days"] < days:
+        return {}
+    unit = "working day" if days == 1 else "working days"
+    return {"due_soon_days": f"The due soon warning must be shorter than {what}, {days} {unit}"}
 
 
 def _locked_partnership(actor: User) -> Partnership:
@@ -179,9 +243,12 @@ def _locked_partnership(actor: User) -> Partnership:
     return partnership
 
 
-def add_closure_day(actor: User, day: date | None, name: str | None) -> ClosureDay:
-    """A day the partnership is closed; the open clocks move to skip it."""
+def add_closure_day(
+    actor: User, day: date | None, name: str | None, *, today: date | None = None
+) -> ClosureDay:
+    """A day the partnership is closed, today or later; the open clocks move to skip it."""
     require_admin(actor)
+    today = today or london_today()
     errors: dict[str, str] = {}
     if day is None:
         errors["day"] = "Enter the date of the closure day"
@@ -191,6 +258,8 @@ def add_closure_day(actor: User, day: date | None, name: str | None) -> ClosureD
         errors.update(error.fields)
     if day is not None and not 2000 <= day.year <= 2100:
         errors["day"] = "The date must be between the years 2000 and 2100"
+    elif day is not None and day < today:
+        errors["day"] = PASSED_DAY
     partnership = _locked_partnership(actor)
     if "day" not in errors and day in {c.day for c in partnership.closures}:
         errors["day"] = "This date is already a closure day"
@@ -201,31 +270,44 @@ def add_closure_day(actor: User, day: date | None, name: str | None) -> ClosureD
     closure = ClosureDay(day=day, name=name)
     partnership.closures.append(closure)
     record_change(actor, "closure days", "added", None, f"{day.isoformat()} {name}")
-    recompute_open_clocks(partnership.id)
+    recompute_open_clocks(partnership.id, closure_changed=ClosureChange(day, name, True, actor.id))
     db.session.commit()
     return closure
 
 
-def remove_closure_day(actor: User, closure_id: int) -> None:
-    """No longer a closure day: the open clocks count it as a working day again."""
+def remove_closure_day(actor: User, closure_id: int, *, today: date | None = None) -> None:
+    """No longer a closure day (today or later): the open clocks count it as a working day."""
     require_admin(actor)
+    today = today or london_today()
     partnership = _locked_partnership(actor)
     closure = next((c for c in partnership.closures if c.id == closure_id), None)
     if closure is None:
         db.session.rollback()
         raise NotFound("There is no such closure day.")
+    if closure.day < today:
+        db.session.rollback()  # let go of the lock
+        # Nothing the admin entered is wrong: the day's own state refuses it (409, not 422).
+        raise Refused(PASSED_CLOSURE)
     record_change(actor, "closure days", "removed", f"{closure.day.isoformat()} {closure.name}")
     partnership.closures.remove(closure)
-    recompute_open_clocks(partnership.id)
+    change = ClosureChange(closure.day, closure.name, False, actor.id)
+    recompute_open_clocks(partnership.id, closure_changed=change)
     db.session.commit()
 
 
-def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = None) -> int:
+def recompute_open_clocks(
+    partnership_id: int,
+    settings: ClockSettings | None = None,
+    *,
+    closure_changed: ClosureChange | None = None,
+) -> int:
     """Recompute the clocks of every case of the partnership not in a terminal state.
 
     Does not commit: the caller commits it with the change that called for it. The cases are
     locked (`FOR UPDATE` on PostgreSQL), so an event fired meanwhile waits and then computes its
-    clocks with the new settings. Returns the number of cases recomputed.
+    clocks with the new settings. `closure_changed` is the day just made a closure day or no
+    longer one: the open agency requests over it move their due dates first, each recording
+    it. Returns the number of cases recomputed.
     """
     db.session.flush()
     settings = settings or clock_settings(partnership_id)
@@ -248,6 +330,8 @@ def recompute_open_clocks(partnership_id: int, settings: ClockSettings | None = 
     ):
         histories[entry.case_id].append(entry)
     claimed = claimed_rungs_of_open_cases(partnership_id)
+    if closure_changed is not None:
+        keep_working_days(partnership_id, closure_changed, settings.closures)
     for case in cases:
         recompute_clocks(case, histories[case.id], settings, claimed)
         # Clocks kept by their own records: the open agency returns follow the holds and

@@ -4,22 +4,31 @@ amendment), kept by the requests' own records rather than derived from the case'
 They are local targets, so the case's holds pause them as they pause the other local targets
 (when the partnership's settings say so): while a hold is open the clock is paused and cannot
 alert, and once lifted its due date moves later by the working days it was held.
+
+Closure days count as they do for the case's clocks: a closure day added or removed within a
+request's time moves the date the agency was asked for by a working day (`keep_working_days`).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import AgencyRequest, Case, CaseEvent, Clock
+from casework.models import AgencyRequest, AgencyRequestEvent, Case, CaseEvent, Clock
+from casework.models.rapid_review import CLOSURE_EVENT_KINDS
 from casework.services.clocks import ladder, refresh_ladders
 from casework.services.partnerships import clock_settings
-from workflows.calendar import add_working_days
+from workflows.calendar import add_working_days, is_working_day
 from workflows.clocks import ClockSettings, hold_pause
 
 KIND = "agency_return"
+# The events that ask for a date (sending, an extension, a return for amendment): the closure
+# day moves of a request's due date count from the latest.
+ASKED_KINDS = ("sent", "extended", "returned")
 
 
 def clocks_of(case: Case, request_id: int) -> list[Clock]:
@@ -110,6 +119,135 @@ def follow_holds_on(
     )
     for clock in open_clocks:
         follow_holds(case, clock, due[clock.agency_request_id], settings, claimed=claimed)
+
+
+@dataclass(frozen=True)
+class ClosureChange:
+    """A closure day just added or removed, and by whom: each request it moves records it."""
+
+    day: date
+    name: str
+    added: bool
+    actor_id: int
+
+
+def keep_working_days(
+    partnership_id: int, change: ClosureChange, closures: frozenset[date]
+) -> None:
+    """`change.day` was made a closure day or stopped being one (`closures` are the
+    partnership's closure days now): every open request whose time runs over it keeps the
+    working days it was given, its due date moving a working day later, or back a working day
+    earlier, and records it in its history (`closure_added`, `closure_removed`).
+
+    A case clock is worked out again from its anchor and follows on its own; a request's due
+    date was chosen (or worked out) once and stored, so it is moved here. Call it with the
+    partnership's cases locked, before their clocks follow (`follow_holds_on`): that sets the
+    clock's due date from the request's, with any holds, and re-arms its alert ladder.
+    Submitted, cancelled and closed requests have no open clock and keep their dates.
+
+    A removed day never moves a due date earlier than the day itself. Dates set by hand (when
+    sending, and every extension) may fall on a weekend or bank holiday, and a working day back
+    from one is counted from the working day before it: a request due on Saturday 25 March
+    whose closure day Friday 24 is removed would be due Thursday 23, overdue at once if the day
+    is removed on the Friday, its overdue alert sent the same morning. Kept on the removed day,
+    it is due no sooner than the agency was told, and the day, today or later, is not past; a
+    request due on the removed day itself stays there.
+
+    A change that undoes the request's last move still standing (the same day added then
+    removed, or removed then added) puts the due date back exactly where it was before that
+    move. Stepping a working day there and back would not: due Saturday 25, a closure day
+    Monday 20 added moves it to Monday 27, and a working day back from that is Friday 24.
+    """
+    if not is_working_day(change.day):  # a weekend or bank holiday: no working day gained or lost
+        return
+    requests = db.session.scalars(
+        select(AgencyRequest)
+        .join(Clock, Clock.agency_request_id == AgencyRequest.id)
+        .where(
+            Clock.partnership_id == partnership_id,
+            Clock.kind == KIND,
+            Clock.met_on.is_(None),
+            Clock.cancelled_on.is_(None),
+            # Working day 1 is the day after the request (or extension).
+            Clock.anchor_on < change.day,
+            AgencyRequest.due_on >= change.day,
+        )
+        # A contributor saving meanwhile waits, rather than failing on the version check.
+        .with_for_update(of=AgencyRequest)
+        .execution_options(populate_existing=True)
+    ).all()
+    standing = _standing_moves([request.id for request in requests])
+    kind = "closure_added" if change.added else "closure_removed"
+    opposite = "closure_removed" if change.added else "closure_added"
+    for request in requests:
+        moves = standing[request.id]
+        last = (moves[-1].closure_on, moves[-1].kind, moves[-1].due_on) if moves else None
+        if last == (change.day, opposite, request.due_on):  # this change undoes that move
+            request.due_on = moves[-1].due_before
+        elif change.added:
+            request.due_on = add_working_days(request.due_on, 1, closures)
+        else:
+            request.due_on = max(add_working_days(request.due_on, -1, closures), change.day)
+        db.session.add(
+            AgencyRequestEvent(
+                request_id=request.id,
+                kind=kind,
+                actor_id=change.actor_id,
+                note=change.name,
+                due_on=request.due_on,
+                closure_on=change.day,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Move:
+    kind: str
+    closure_on: date
+    due_on: date  # the date it set
+    due_before: date
+
+
+def _standing_moves(request_ids: list[int]) -> dict[int, list[_Move]]:
+    """Each request's closure day moves since its date was last asked for, oldest first,
+    leaving out each move undone since and the move that undid it."""
+    standing: dict[int, list[_Move]] = defaultdict(list)
+    if not request_ids:
+        return standing
+    due: dict[int, date] = {}
+    for event in db.session.execute(
+        select(
+            AgencyRequestEvent.request_id,
+            AgencyRequestEvent.kind,
+            AgencyRequestEvent.closure_on,
+            AgencyRequestEvent.due_on,
+        )
+        .where(
+            AgencyRequestEvent.request_id.in_(request_ids),
+            AgencyRequestEvent.kind.in_(ASKED_KINDS + CLOSURE_EVENT_KINDS),
+        )
+        .order_by(AgencyRequestEvent.id)
+    ):
+        moves = standing[event.request_id]
+        if event.kind in ASKED_KINDS:
+            moves.clear()
+        else:
+            move = _Move(event.kind, event.closure_on, event.due_on, due[event.request_id])
+            if moves and _undoes(move, moves[-1]):
+                moves.pop()
+            else:
+                moves.append(move)
+        due[event.request_id] = event.due_on
+    return standing
+
+
+def _undoes(move: _Move, last: _Move) -> bool:
+    """`move` changed the day `last` changed the other way, back to the date before it."""
+    return (
+        move.closure_on == last.closure_on
+        and move.kind != last.kind
+        and move.due_on == last.due_before
+    )
 
 
 def stop_alerts(clock: Clock) -> None:

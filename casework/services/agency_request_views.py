@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -68,8 +69,10 @@ class EventLine:
     kind: str
     at: datetime  # Europe/London
     actor_name: str
-    note: str | None
+    note: str | None  # closure_*: the closure day's name
     due_on: date | None
+    closure_on: date | None = None  # closure_*: the closure day added or removed
+    due_before: date | None = None  # closure_*: the due date it moved (or left) as it was
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,27 @@ def _london(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(LONDON)
 
 
+def _event_lines(events: Iterable[tuple[AgencyRequestEvent, str]]) -> list[EventLine]:
+    """The request's history; a closure day's move with the due date it moved."""
+    lines: list[EventLine] = []
+    due: date | None = None
+    for event, name in events:
+        moved = event.closure_on is not None
+        lines.append(
+            EventLine(
+                event.kind,
+                _london(event.at),
+                name,
+                event.note,
+                event.due_on,
+                event.closure_on,
+                due if moved else None,
+            )
+        )
+        due = event.due_on or due
+    return lines
+
+
 def request_detail(
     actor: User, case_id: int, request_id: int, today: date | None = None
 ) -> RequestDetail:
@@ -226,10 +250,7 @@ def request_detail(
     return RequestDetail(
         case=case,
         request=line,
-        events=[
-            EventLine(event.kind, _london(event.at), name, event.note, event.due_on)
-            for event, name in events
-        ],
+        events=_event_lines(events),
         submissions=[
             SubmissionLine(
                 s.round,

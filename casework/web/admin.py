@@ -50,7 +50,7 @@ from casework.services.admin_users import (
     set_user_active,
 )
 from casework.services.alerts import failed_messages as list_failed_messages
-from casework.services.errors import Invalid
+from casework.services.errors import Invalid, Refused
 from casework.services.today import LONDON
 from casework.services.wording import clock_time, long_date
 from casework.web.forms import GovDateField
@@ -83,7 +83,11 @@ SETTING_HINTS = {
     "reviewer_appointment_days": "After the decision to hold a local review.",
     "terms_of_reference_days": "After the decision to hold a local review.",
     "publication_months": "After the decision to hold a local review. Guidance: 6 months.",
-    "due_soon_days": "Before the due date. 0 warns on the last working day only.",
+    "due_soon_days": (
+        "Before the due date. It must be shorter than each time above in working days (not "
+        "the publication time, in months) and than the 5 working days to notify the Panel. "
+        "0 warns on the last working day only."
+    ),
     "escalate_after_days": "After the due date; escalations go to the three partner leads too.",
 }
 # How the history shows each field's name; the settings use their labels above.
@@ -369,8 +373,16 @@ class SettingsForm(FlaskForm):
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
 
+# The session key for a closure day's refused removal, until the settings page shows it.
+REFUSED_REMOVAL = "refused_closure_removal"
+
+
 class ClosureDayForm(FlaskForm):
-    day = GovDateField("Date", noun="the date of the closure day")
+    day = GovDateField(
+        "Date",
+        noun="the date of the closure day",
+        description="Today or a later date. For example, 24 12 2030",
+    )
     name = StringField("Name", description="For example, Christmas closure", widget=GovTextInput())
     submit = SubmitField("Add closure day", widget=GovSubmitInput())
 
@@ -390,10 +402,16 @@ def settings():
         else:
             flash(_saved(changed), "success")
             return redirect(url_for("admin.settings"))
+    # A closure day whose removal was refused: why, in the summary and beside its row.
+    refused = session.pop(REFUSED_REMOVAL, None)
+    if refused and refused.get("id") in {closure.id for closure in current.closures}:
+        refused["href"] = f"#closure-{refused['id']}"
     return render_template(
         "admin/settings.html",
         form=form,
         closures=current.closures,
+        changeable_from=current.changeable_from,
+        refused=refused,
         units={name: setting.unit for name, setting in NUMBERS.items()},
         title="Settings",
     )
@@ -426,7 +444,14 @@ def new_closure_day():
 
 @admin.post("/closure-days/<int:closure_id>/remove")
 def remove_closure(closure_id: int):
-    remove_closure_day(_me(), closure_id)
+    try:
+        remove_closure_day(_me(), closure_id)
+    except Refused as error:  # a day gone by, from a page left open: shown beside its row
+        # On the settings page at its own address, so that its form saves there: rendered
+        # here, at the removal's address, the form posted back to the removal and its changes
+        # were lost. Kept in the session for that one page, as the invitation link is.
+        session[REFUSED_REMOVAL] = {"id": closure_id, "message": error.message}
+        return redirect(url_for("admin.settings"))
     flash("The closure day is removed. Open clocks count it as a working day again.", "success")
     return redirect(url_for("admin.settings"))
 

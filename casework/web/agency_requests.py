@@ -50,6 +50,8 @@ EVENT_WORDS = {
     "cancelled": "Cancelled",
     "submitted": "Submitted",
     "returned": "Returned for amendment",
+    "closure_added": "closure day added",
+    "closure_removed": "closure day removed",
 }
 
 

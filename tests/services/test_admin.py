@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from casework.extensions import db as _db
-from casework.models import AdminChange, Agency, Clock, User
+from casework.models import AdminChange, Agency, Clock, ClosureDay, Partnership, User
 from casework.services import admin, admin_settings, admin_users
 from casework.services.auth import accept_invitation, invitation_for, sign_in
-from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
+from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted, Refused
 from casework.services.events import fire_event
+from casework.services.today import london_today
 from casework.services.users import user_for_token
 from tests.factories import make_case, make_token, make_user
 
@@ -354,6 +355,9 @@ def test_statutory_agencies_cannot_be_deactivated(admin_user, partnership):
 # Settings and closure days ---------------------------------------------------------------
 
 
+NOTIFIED_ON = date(2023, 3, 6)  # "today" for the closure days added to the cases below
+
+
 def notified_case(manager):
     case = make_case(manager)
     fire_event(manager, case.id, "notify", {"on": "2023-03-06"})
@@ -442,6 +446,88 @@ def test_settings_are_validated_together(admin_user):
     assert changes() == []
 
 
+def test_the_due_soon_warning_must_be_shorter_than_every_clock_it_warns_of(
+    admin_user, business_manager
+):
+    """A warning as long as a clock goes out the day the clock starts (a longer one is dated
+    before it): every agency would be told its return is due soon the moment it is asked."""
+    case = notified_case(business_manager)
+    before = clock(case.id, "rapid_review").rungs
+    refused = {
+        "The due soon warning must be shorter than the time to notify the Panel, 5 working days": {
+            "due_soon_days": "5"
+        },
+        "The due soon warning must be shorter than the agency return time, 2 working days": {
+            "agency_return_days": "2"
+        },
+        "The due soon warning must be shorter than the rapid review time, 3 working days": {
+            "rapid_review_days": "3",
+            "due_soon_days": "4",
+            "panel_response_days": "3",
+        },
+    }
+    for message, raw in refused.items():
+        with pytest.raises(Invalid) as error:
+            admin_settings.update_settings(admin_user, raw)
+        assert error.value.fields == {"due_soon_days": message}
+    assert changes() == []
+    _db.session.expire_all()
+    assert clock(case.id, "rapid_review").rungs == before
+
+    # One shorter than every clock is kept, and so is a shorter clock above it.
+    admin_settings.update_settings(admin_user, {"due_soon_days": "4"})
+    admin_settings.update_settings(admin_user, {"agency_return_days": "5"})
+    admin_settings.update_settings(admin_user, {"due_soon_days": "1", "agency_return_days": "2"})
+    assert admin_settings.get_settings(admin_user).values["agency_return_days"] == 2
+
+
+def test_a_due_soon_warning_stored_as_long_as_a_clock_does_not_block_other_settings(
+    admin_user,
+):
+    """Stored before the rule (2 and 2), it refused every save, whatever it changed; the web
+    form sends every setting, changed or not."""
+    _db.session.execute(
+        update(Partnership)
+        .where(Partnership.id == admin_user.partnership_id)
+        .values(agency_return_days=2, due_soon_days=2)
+    )
+    _db.session.commit()
+    form = admin_settings.get_settings(admin_user).values
+    saved = admin_settings.update_settings(
+        admin_user, {**form, "escalation_enabled": False, "rapid_review_days": 10}
+    )
+    assert saved == ["rapid_review_days", "escalation_enabled"]
+
+    # Changing either of the two is checked, as before.
+    for raw, days in (
+        ({"due_soon_days": "3"}, "2 working days"),
+        ({"agency_return_days": "1"}, "1 working day"),
+    ):
+        with pytest.raises(Invalid) as error:
+            admin_settings.update_settings(admin_user, raw)
+        assert error.value.fields == {
+            "due_soon_days": "The due soon warning must be shorter than the agency return "
+            f"time, {days}"
+        }
+    assert admin_settings.update_settings(admin_user, {"due_soon_days": "1"}) == ["due_soon_days"]
+
+
+def test_a_number_too_long_to_read_is_refused_not_a_server_error(admin_user):
+    """int() refuses more than 4,300 digits with a ValueError, which was a server error. It is
+    a whole number, only too large (or, all zeros, too small): the range says so."""
+    with pytest.raises(Invalid) as error:
+        admin_settings.update_settings(
+            admin_user, {"rapid_review_days": "9" * 5000, "panel_response_days": "0" * 5000}
+        )
+    assert error.value.fields == {
+        "rapid_review_days": "The rapid review time must be between 1 and 60 working days",
+        "panel_response_days": "The Panel response time must be between 1 and 60 working days",
+    }
+    # Leading zeros are no digits to count: 000…03 is 3.
+    admin_settings.update_settings(admin_user, {"due_soon_days": "0" * 5000 + "3"})
+    assert admin_settings.get_settings(admin_user).values["due_soon_days"] == 3
+
+
 def test_pausing_local_clocks_on_hold_can_be_turned_off(admin_user, business_manager, leads):
     case = notified_case(business_manager)
     fire_event(
@@ -469,18 +555,20 @@ def test_pausing_local_clocks_on_hold_can_be_turned_off(admin_user, business_man
 
 def test_closure_days_move_due_dates_and_are_recorded(admin_user, business_manager):
     case = notified_case(business_manager)
-    closure = admin_settings.add_closure_day(admin_user, date(2023, 3, 15), " Staff  training ")
+    closure = admin_settings.add_closure_day(
+        admin_user, date(2023, 3, 15), " Staff  training ", today=NOTIFIED_ON
+    )
     _db.session.expire_all()
     assert clock(case.id, "rapid_review").due_on == date(2023, 3, 28)
     with pytest.raises(Invalid) as error:
-        admin_settings.add_closure_day(admin_user, date(2023, 3, 15), "Again")
+        admin_settings.add_closure_day(admin_user, date(2023, 3, 15), "Again", today=NOTIFIED_ON)
     assert error.value.fields == {"day": "This date is already a closure day"}
     with pytest.raises(Invalid) as error:
         admin_settings.add_closure_day(admin_user, None, "")
     assert set(error.value.fields) == {"day", "name"}
 
     assert [c.day for c in admin_settings.get_settings(admin_user).closures] == [date(2023, 3, 15)]
-    admin_settings.remove_closure_day(admin_user, closure.id)
+    admin_settings.remove_closure_day(admin_user, closure.id, today=NOTIFIED_ON)
     _db.session.expire_all()
     assert clock(case.id, "rapid_review").due_on == date(2023, 3, 27)
     with pytest.raises(NotFound):
@@ -496,10 +584,16 @@ def test_events_fired_after_closure_days_are_added_count_them(
 ):
     # Two of ours (read with the case, in one statement), and another partnership's that
     # must not count: 15 working days from Monday 6 March 2023 skip 15 and 16 March.
-    admin_settings.add_closure_day(admin_user, date(2023, 3, 15), "Staff training")
-    admin_settings.add_closure_day(admin_user, date(2023, 3, 16), "Staff training")
+    admin_settings.add_closure_day(
+        admin_user, date(2023, 3, 15), "Staff training", today=NOTIFIED_ON
+    )
+    admin_settings.add_closure_day(
+        admin_user, date(2023, 3, 16), "Staff training", today=NOTIFIED_ON
+    )
     theirs = make_user(other_manager.partnership, "admin")
-    admin_settings.add_closure_day(theirs, date(2023, 3, 20), "Their office move")
+    admin_settings.add_closure_day(
+        theirs, date(2023, 3, 20), "Their office move", today=NOTIFIED_ON
+    )
 
     case = notified_case(business_manager)
 
@@ -509,10 +603,53 @@ def test_events_fired_after_closure_days_are_added_count_them(
 
 def test_another_partnerships_closure_day_is_not_found(admin_user, other_partnership):
     their_admin = make_user(other_partnership, "admin")
-    theirs = admin_settings.add_closure_day(their_admin, date(2023, 12, 27), "Closed")
+    theirs = admin_settings.add_closure_day(
+        their_admin, date(2023, 12, 27), "Closed", today=NOTIFIED_ON
+    )
     with pytest.raises(NotFound):
         admin_settings.remove_closure_day(admin_user, theirs.id)
     assert admin_settings.get_settings(admin_user).closures == []
+
+
+PASSED_DAY = "The date of the closure day must be today or in the future"
+PASSED_CLOSURE = "This closure day has passed, so it cannot be removed"
+
+
+def test_a_closure_day_that_has_passed_is_neither_added_nor_removed(admin_user, business_manager):
+    """A day gone by would rewrite history: clocks met on time would turn late (or the
+    reverse), working days late would change and alerts could be sent again."""
+    case = notified_case(business_manager)  # its rapid review ran over 15 March 2023
+    yesterday = london_today() - timedelta(days=1)
+    for day in (date(2023, 3, 15), yesterday):
+        with pytest.raises(Invalid) as error:
+            admin_settings.add_closure_day(admin_user, day, "Staff training")
+        assert error.value.fields == {"day": PASSED_DAY}
+    _db.session.expire_all()
+    assert clock(case.id, "rapid_review").due_on == date(2023, 3, 27)
+    assert admin_settings.get_settings(admin_user).closures == [] and changes() == []
+
+    # One added back then stays, and the due dates it moved stay with it.
+    _db.session.add(
+        ClosureDay(partnership_id=admin_user.partnership_id, day=date(2023, 3, 15), name="Old")
+    )
+    admin_settings.recompute_open_clocks(admin_user.partnership_id)
+    _db.session.commit()
+    _db.session.expire_all()
+    [closure] = admin_settings.get_settings(admin_user).closures
+    with pytest.raises(Refused) as error:  # no field to correct: the day's state refuses it
+        admin_settings.remove_closure_day(admin_user, closure.id)
+    assert (error.value.message, error.value.fields) == (PASSED_CLOSURE, {})
+    _db.session.expire_all()
+    assert clock(case.id, "rapid_review").due_on == date(2023, 3, 28)
+    assert len(admin_settings.get_settings(admin_user).closures) == 1 and changes() == []
+
+
+def test_today_can_be_made_a_closure_day_and_unmade(admin_user):
+    """A closure decided this morning (a power cut, a flood) counts from today."""
+    today = london_today()
+    closure = admin_settings.add_closure_day(admin_user, today, "Power cut")
+    admin_settings.remove_closure_day(admin_user, closure.id)
+    assert [field for _, field, _, _ in changes()] == ["added", "removed"]
 
 
 def test_recomputing_takes_the_same_queries_for_few_or_many_cases(admin_user, business_manager, db):

@@ -139,8 +139,79 @@ def test_a_due_date_can_be_given_and_must_be_after_today(business_manager, case,
 def test_closure_days_count_as_non_working(business_manager, admin_user, case, agencies):
     from casework.services.admin_settings import add_closure_day
 
-    add_closure_day(admin_user, date(2023, 3, 20), "Staff training")
+    add_closure_day(admin_user, date(2023, 3, 20), "Staff training", today=SENT_ON)
     assert send_one(business_manager, case, agencies["police"]).due_on == date(2023, 3, 22)
+
+
+def test_a_closure_day_added_or_removed_moves_open_requests_and_re_arms_them(
+    business_manager, admin_user, case, agencies, partnership
+):
+    """Sent Tuesday 14 March 2023 for 5 working days: due Tuesday 21. Monday 20 March made a
+    closure day on Friday 17 leaves the agency a working day short, so it is due Wednesday 22;
+    removing it again gives back Tuesday 21. Requests submitted, cancelled or not running over
+    the day keep their dates."""
+    from casework.services.admin_settings import add_closure_day, remove_closure_day
+
+    contributor = make_user(partnership, "agency_contributor", agency=agencies["health"].name)
+    police, health, local_authority = (
+        send_one(business_manager, case, agencies[p])
+        for p in ("police", "health", "local_authority")
+    )
+    school = send_one(business_manager, case, agencies["school"], due_on=date(2023, 3, 17))
+    submit(health, contributor, date(2023, 3, 16))
+    cancel(business_manager, local_authority.id, "Sent twice", today=date(2023, 3, 15))
+    friday = date(2023, 3, 17)
+    sweep(friday, now=datetime(2023, 3, 17, 7, 0))  # the police's due soon, for 21 March
+    [police_clock] = clocks_of(police.id)
+    assert claims(police_clock.id) == [("due_soon", DUE_ON)]
+
+    def due_dates() -> dict[int, tuple[date, date]]:
+        """Each request's due date as the overview shows it, and its current clock's."""
+        lines = request_overview(business_manager, case.id, today=friday).requests
+        for line in lines:  # the request's own page says the same
+            detail = request_detail(business_manager, case.id, line.id, today=friday)
+            assert detail.request.due_on == line.due_on
+        return {line.id: (line.due_on, clocks_of(line.id)[-1].due_on) for line in lines}
+
+    before = due_dates()
+    assert before[police.id] == (DUE_ON, DUE_ON) and len(before) == 4
+
+    closure = add_closure_day(admin_user, date(2023, 3, 20), "Staff training", today=friday)
+    moved = due_dates()
+    assert moved[police.id] == (date(2023, 3, 22), date(2023, 3, 22))
+    assert {i: d for i, d in moved.items() if i != police.id} == {
+        i: d for i, d in before.items() if i != police.id
+    }
+    [police_clock] = clocks_of(police.id)
+    assert police_clock.due_rung_on == date(2023, 3, 22)
+    assert police_clock.next_rung_on == friday  # a due soon for the new date: re-armed
+    sweep(friday, now=datetime(2023, 3, 17, 8, 0))
+    assert claims(police_clock.id) == [("due_soon", DUE_ON), ("due_soon", date(2023, 3, 22))]
+
+    remove_closure_day(admin_user, closure.id, today=friday)
+    assert due_dates() == before
+    [police_clock] = clocks_of(police.id)
+    assert police_clock.next_rung_on == DUE_ON  # its due soon was sent for 21 March: next, due
+    assert [r.due_on for r in (school, health, local_authority)] == [
+        date(2023, 3, 17),
+        DUE_ON,
+        DUE_ON,
+    ]
+
+
+def test_a_due_date_asked_for_on_a_closure_day_stays_when_the_day_is_removed(
+    business_manager, admin_user, case, agencies
+):
+    """Moving it to the working day before would take a day from the agency; a closure day on
+    a weekend changes nothing at all."""
+    from casework.services.admin_settings import add_closure_day, remove_closure_day
+
+    closure = add_closure_day(admin_user, date(2023, 3, 20), "Staff training", today=SENT_ON)
+    request = send_one(business_manager, case, agencies["police"], due_on=date(2023, 3, 20))
+    add_closure_day(admin_user, date(2023, 3, 18), "A Saturday", today=SENT_ON)
+    remove_closure_day(admin_user, closure.id, today=SENT_ON)
+    assert clocks_of(request.id)[0].due_on == date(2023, 3, 20)
+    assert _db.session.get(AgencyRequest, request.id).due_on == date(2023, 3, 20)
 
 
 def test_the_first_request_pins_the_template_and_later_ones_use_it(

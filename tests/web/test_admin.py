@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,9 @@ from werkzeug.security import generate_password_hash
 
 from casework.extensions import db as _db
 from casework.models import AdminChange, Agency, Clock, ClosureDay, Partnership, User
+from casework.services import admin_settings
 from casework.services.events import fire_event
+from casework.services.today import london_today
 from tests.factories import make_case, make_user
 
 PASSWORD = "a long enough password"
@@ -373,9 +375,56 @@ def test_settings_errors_show_in_the_summary_and_change_nothing(web, admin_user)
     assert count(AdminChange) == 0
 
 
-def test_closure_days_are_added_and_removed(web, admin_user, business_manager):
+def test_a_number_too_long_to_read_is_refused_beside_it(web, admin_user):
+    response = web(admin_user).post(
+        "/admin/settings", settings_form(escalate_after_days="9" * 5000)
+    )
+    assert response.status_code == 200
+    assert error_summary(response) == [
+        ("#escalate_after_days", "The escalation must be between 1 and 60 working days")
+    ]
+
+
+def test_a_due_soon_warning_as_long_as_a_clock_is_refused_beside_it(web, admin_user):
+    response = web(admin_user).post(
+        "/admin/settings", settings_form(agency_return_days="3", due_soon_days="3")
+    )
+    assert response.status_code == 200 and response.title == "Error: Settings – Casework"
+    assert error_summary(response) == [
+        (
+            "#due_soon_days",
+            "The due soon warning must be shorter than the agency return time, 3 working days",
+        )
+    ]
+    assert 'id="due_soon_days-error"' in text(response)
+    _db.session.expire_all()
+    assert _db.session.get(Partnership, admin_user.partnership_id).agency_return_days == 5
+    assert count(AdminChange) == 0
+
+
+def test_the_due_soon_hint_names_the_clocks_it_is_checked_against(web, admin_user):
+    """It said "shorter than every clock: the times above", the publication time included,
+    which is in months and not checked."""
+    page = re.sub(r"\s+", " ", text(web(admin_user).get("/admin/settings")))
+    assert (
+        "It must be shorter than each time above in working days (not the publication time, in "
+        "months) and than the 5 working days to notify the Panel."
+    ) in page
+    names = admin_settings.SETTING_NAMES
+    above = names[: names.index("due_soon_days")]
+    numbers = [n for n in above if n in admin_settings.NUMBERS]
+    assert [n for n in numbers if admin_settings.NUMBERS[n].unit != "working days"] == [
+        "publication_months"
+    ]
+    assert tuple(n for n in numbers if n != "publication_months") == (
+        admin_settings.DUE_SOON_CLOCKS
+    )
+
+
+def test_closure_days_are_added_and_removed(web, admin_user, business_manager, monkeypatch):
     case = make_case(business_manager)
     fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
+    monkeypatch.setattr(admin_settings, "london_today", lambda: date(2023, 3, 6))
     browser = web(admin_user)
     bad = browser.post("/admin/closure-days/new", {"day": ["31", "2", "2023"], "name": ""})
     assert error_summary(bad) == [
@@ -393,6 +442,63 @@ def test_closure_days_are_added_and_removed(web, admin_user, business_manager):
     assert rapid_review_due(case.id) == date(2023, 3, 27)
     assert count(ClosureDay) == 0
     assert count(AdminChange, AdminChange.subject == "closure days") == 2
+
+
+def boxes(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def test_a_closure_day_that_has_passed_is_refused_beside_the_date(web, admin_user):
+    browser = web(admin_user)
+    yesterday = london_today() - timedelta(days=1)
+    response = browser.post(
+        "/admin/closure-days/new", {"day": boxes(yesterday), "name": "Staff training"}
+    )
+    assert response.status_code == 200 and response.title == "Error: Add a closure day – Casework"
+    message = "The date of the closure day must be today or in the future"
+    assert error_summary(response) == [("#day-day", message)]
+    assert 'id="day-error"' in text(response)
+    assert count(ClosureDay) == 0 and count(AdminChange) == 0
+
+
+def test_a_closure_day_that_has_passed_offers_no_removal_and_is_not_removed(web, admin_user):
+    past = ClosureDay(partnership_id=admin_user.partnership_id, day=date(2023, 12, 27), name="Old")
+    today = ClosureDay(partnership_id=admin_user.partnership_id, day=london_today(), name="Flood")
+    _db.session.add_all([past, today])
+    _db.session.commit()
+    browser = web(admin_user)
+    page = text(browser.get("/admin/settings"))
+    assert f"/admin/closure-days/{past.id}/remove" not in page
+    assert f"/admin/closure-days/{today.id}/remove" in page
+
+    response = browser.post(f"/admin/closure-days/{past.id}/remove")  # a page left open
+    assert response.headers["Location"] == "/admin/settings"
+    response = browser.get("/admin/settings")
+    assert response.title == "Error: Settings – Casework"
+    message = "This closure day has passed, so it cannot be removed"
+    assert error_summary(response) == [(f"#closure-{past.id}", message)]  # its row
+    assert f'<tr class="govuk-table__row" id="closure-{past.id}">' in text(response)
+    assert f'id="closure-{past.id}-error"' in text(response)
+    assert count(ClosureDay) == 2 and count(AdminChange) == 0
+    assert browser.get("/admin/settings").title == "Settings – Casework"  # said once
+
+
+def test_the_settings_form_still_saves_after_a_refused_removal(web, admin_user):
+    """The refusal was shown at the removal's address, and the settings form there (with no
+    action of its own) posted back to the removal: the admin's changes were thrown away."""
+    past = ClosureDay(partnership_id=admin_user.partnership_id, day=date(2023, 12, 27), name="Old")
+    _db.session.add(past)
+    _db.session.commit()
+    browser = web(admin_user)
+    browser.post(f"/admin/closure-days/{past.id}/remove")
+    page = text(browser.get("/admin/settings"))
+    forms = re.findall(r'<form method="post" action="([^"]+)" novalidate>', page)
+    assert forms == ["/admin/settings"]
+
+    saved = browser.post(forms[0], settings_form(escalate_after_days="9"))
+    assert saved.headers["Location"] == "/admin/settings"
+    _db.session.expire_all()
+    assert _db.session.get(Partnership, admin_user.partnership_id).escalate_after_days == 9
 
 
 # History ---------------------------------------------------------------------------------

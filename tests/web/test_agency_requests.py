@@ -11,7 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from casework.extensions import db as _db
-from casework.models import Agency, AgencyRequest, AgencyRequestEvent, Clock, ReturnSubmission
+from casework.models import (
+    Agency,
+    AgencyRequest,
+    AgencyRequestEvent,
+    Clock,
+    ClosureDay,
+    ReturnSubmission,
+)
 from casework.services.agency_clocks import meet_agency_clock
 from casework.services.agency_requests import send_requests
 from casework.services.today import london_today
@@ -243,6 +250,58 @@ def test_an_overdue_request_shows_in_red_with_the_days_late(web, business_manage
     _db.session.commit()
     body = text(web(business_manager).get(f"/cases/{case.id}/requests"))
     assert re.search(r'govuk-tag--red">Overdue by \d+ working days?<', body)
+
+
+def test_a_closure_day_moves_the_due_date_the_request_page_shows(
+    web, business_manager, admin_user, case, agencies
+):
+    today = london_today()
+    [request] = send_requests(business_manager, case.id, [agencies["police"].id])
+    due = add_working_days(today, 5)
+    closed = add_working_days(today, 2)  # a working day inside the agency's time
+    later = add_working_days(due, 1, [closed])
+    page = f"/cases/{case.id}/requests/{request.id}"
+
+    def shown_due() -> str:
+        body = text(web(business_manager).get(page))
+        return re.search(r"Due</dt>\s*<dd[^>]*>([^<(]+)", body).group(1).strip()
+
+    assert shown_due() == f"{due.day} {due:%B %Y}"
+    admin = web(admin_user)
+    added = admin.post("/admin/closure-days/new", {"day": boxes(closed), "name": "Training"})
+    assert added.status_code == 302
+    assert shown_due() == f"{later.day} {later:%B %Y}"
+
+    closure = _db.session.scalar(select(ClosureDay))
+    assert admin.post(f"/admin/closure-days/{closure.id}/remove").status_code == 302
+    assert shown_due() == f"{due.day} {due:%B %Y}"
+
+
+def test_the_request_history_says_why_a_closure_day_moved_its_due_date(
+    web, business_manager, admin_user, case, agencies
+):
+    """It said "Sent: due 21 March" while the request was due 22 March, and nothing else."""
+    today = london_today()
+    due = add_working_days(today, 5)
+    [request] = send_requests(business_manager, case.id, [agencies["police"].id], due_on=due)
+    closed = add_working_days(today, 2)
+    later = add_working_days(due, 1, [closed])
+    admin = web(admin_user)
+    admin.post("/admin/closure-days/new", {"day": boxes(closed), "name": "Staff training"})
+    closure = _db.session.scalar(select(ClosureDay))
+    admin.post(f"/admin/closure-days/{closure.id}/remove")
+
+    page = text(web(business_manager).get(f"/cases/{case.id}/requests/{request.id}"))
+    history = re.sub(r"\s+", " ", page[page.index(">History<") :])
+    long = "{0.day} {0:%B %Y}".format
+    assert f"Sent: due {long(due)}" in history
+    assert (
+        f"Due date moved to {long(later)}: Staff training, {long(closed)} (closure day added)"
+    ) in history
+    assert (
+        f"Due date moved to {long(due)}: Staff training, {long(closed)} (closure day removed)"
+    ) in history
+    assert history.count(admin_user.name) == 2
 
 
 @pytest.mark.parametrize("who", ["scrutineer", "partner_lead", "panel_member"])
