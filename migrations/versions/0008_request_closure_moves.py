@@ -1,15 +1,14 @@
 """Agency request events record the due date moves a closure day makes.
 
 Revision ID: 0008
-Revises: 0005
-Create Date: 2026-12-02 10:00:00
+Revises: 0007
+Create Date: 2026-11-26 20:45:00
 
 A closure day added or removed within an open request's time moves the date the agency was
 asked for. Each move is an event of the request (`closure_added`, `closure_removed`) with the
 date it set (`due_on`), the closure day (`closure_on`) and its name (`note`), so the request's
 history says why its due date changed, and a closure day removed again puts the date back
-exactly where it was. Numbered 0008, after the revisions other branches may add as 0006 and
-0007: when merged, its `down_revision` becomes the head before it.
+exactly where it was.
 
 Downgrading deletes these events: the kinds before it do not allow them.
 """
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
