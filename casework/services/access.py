@@ -65,11 +65,15 @@ def _status(access: CaseAccess, user: User, today: date) -> str:
 
 
 def take_back_all(actor: User, user: User) -> None:
-    """Take back every grant `user` holds (on deactivation, or a move to a role without
-    grants), recorded as taken back by `actor`. The caller commits."""
+    """Take back every grant `user` holds that has not ended (on deactivation, or a move to a
+    role without grants), recorded as taken back by `actor`. The caller commits."""
     db.session.execute(
         update(CaseAccess)
-        .where(CaseAccess.user_id == user.id, CaseAccess.revoked_at.is_(None))
+        .where(
+            CaseAccess.user_id == user.id,
+            CaseAccess.revoked_at.is_(None),
+            CaseAccess.until_on >= london_today(),  # an ended grant stays "Ended"
+        )
         .values(revoked_at=utcnow(), revoked_by_id=actor.id)
     )
 

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.extensions import db
@@ -65,19 +65,17 @@ def _one_attempt_at_a_time(email: str, now: datetime) -> None:
     the failures of those before it: attempts sent together could otherwise all be checked
     against the same count, and many guesses made while the lock-out saw only a few.
 
-    PostgreSQL: a transaction-level advisory lock on the email. SQLite: BEGIN IMMEDIATE, the
-    database's one write lock, taken before anything is read so that what is read next
-    includes every attempt committed before (a deferred transaction could read first and then
-    fail to write).
+    PostgreSQL: a transaction-level advisory lock on the email. SQLite: the DELETE below, the
+    transaction's first write (Python's sqlite3 begins the transaction there), takes the
+    database's one write lock before the failures are read, so what is read next includes
+    every attempt committed before.
     """
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(
             select(func.pg_advisory_xact_lock(ADVISORY_NAMESPACE, func.hashtext(email)))
         )
-    elif not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    # Failures too old to count are cleared on the way.
+    # Failures too old to count are cleared, which on SQLite is also what takes the lock.
     db.session.execute(
         delete(SignInFailure).where(
             SignInFailure.email == email, SignInFailure.at <= now - 2 * LOCK_WINDOW
@@ -139,7 +137,7 @@ def load_user(session_id: str) -> User | None:
     """The signed-in user for a session cookie's "<user id>.<session generation>" (see
     `User.get_id`), or None once deactivated or once that generation has ended."""
     user_id, _, generation = str(session_id).partition(".")
-    if not (user_id.isdigit() and generation.isdigit()) or len(user_id) > 10:
+    if not (_ascii_digits(user_id) and _ascii_digits(generation)) or int(user_id) >= 2**31:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or str(user.session_generation) != generation:
@@ -152,6 +150,10 @@ def sign_out_everywhere(user: User) -> None:
     the cookie, another browser), since none can be told apart from the one signing out."""
     end_sessions(user)
     db.session.commit()
+
+
+def _ascii_digits(text: str) -> bool:
+    return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
 
 
 def end_sessions(user: User) -> None:
@@ -207,10 +209,18 @@ def accept_invitation(token: str, password: str, confirm: str) -> User:
     user = invitation.user
     # Claimed by a conditional update: of two uses of one link at the same moment, the second
     # finds it used (on PostgreSQL it waits for the first to commit, then finds no row).
+    # Still unused, unexpired and its person active when claimed: a deactivation committed
+    # meanwhile expired it (PostgreSQL re-checks the row it waited for).
+    now = utcnow()
     claimed = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-        .values(used_at=utcnow())
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.expires_at > now,
+            exists().where(User.id == Invitation.user_id, User.active),
+        )
+        .values(used_at=now)
     ).rowcount
     if claimed != 1:
         db.session.rollback()
@@ -219,12 +229,3 @@ def accept_invitation(token: str, password: str, confirm: str) -> User:
     db.session.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
     db.session.commit()
     return user
-
-
-def failures_in_window(email: str, now: datetime | None = None) -> int:
-    now = now or utcnow()
-    return db.session.scalar(
-        select(func.count()).where(
-            SignInFailure.email == email.strip().lower(), SignInFailure.at > now - LOCK_WINDOW
-        )
-    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, case, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -43,7 +43,14 @@ def _add_to_totals(dialect: str) -> Insert:
             index_elements=[CaseReadTotal.case_id, CaseReadTotal.user_id],
             set_={
                 "reads": CaseReadTotal.reads + 1,
-                "last_read_at": statement.excluded.last_read_at,
+                # The later of the two: of two reads at once, the earlier may commit second.
+                "last_read_at": case(
+                    (
+                        statement.excluded.last_read_at > CaseReadTotal.last_read_at,
+                        statement.excluded.last_read_at,
+                    ),
+                    else_=CaseReadTotal.last_read_at,
+                ),
             },
         )
     return _TOTALS[dialect]

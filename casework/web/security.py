@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, validate_csrf
+from wtforms.validators import ValidationError
 
 from casework.request_checks import refusal
 from casework.services.alerts import unread_alert_count
-from casework.services.auth import load_user
+from casework.services.auth import load_user, sign_out_everywhere
 
 IDLE_LIMIT = timedelta(minutes=30)
 # Reachable without signing in.
@@ -69,6 +70,10 @@ def _start_request():
         seen = session.get("last_seen")
         moment = now()
         if seen is not None and moment - datetime.fromtimestamp(seen, UTC) > IDLE_LIMIT:
+            if request.endpoint == "auth.sign_out" and _csrf_token_valid():
+                # Signing out after the time-out still ends every copy of the session (only
+                # with a valid token: another site must not sign people out everywhere).
+                sign_out_everywhere(current_user)
             logout_user()
             session.clear()
             flash(TIMED_OUT, "timeout")
@@ -86,6 +91,14 @@ def _start_request():
     if request.method != "GET":
         flash("Sign in again to continue. What you sent was not saved.", "timeout")
     return redirect(url_for("auth.sign_in_page", next=_next_target()))
+
+
+def _csrf_token_valid() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
 
 
 def _next_target() -> str | None:

@@ -70,3 +70,19 @@ def test_the_case_page_lists_readers_latest_first_with_their_counts(
     readers = [(r.name, r.reads) for r in page.readers]
     # The scrutineer's own read is recorded before the summary is read, so it is first.
     assert readers == [(scrutineer.name, 1), (business_manager.name, 2), (police_lead.name, 1)]
+
+
+def test_the_last_read_stays_the_latest_when_an_earlier_read_is_recorded_second(
+    business_manager, monkeypatch
+):
+    from datetime import datetime
+
+    from casework.services import read_audit
+
+    case = make_case(business_manager)
+    for at in (datetime(2026, 11, 26, 10, 5), datetime(2026, 11, 26, 10, 0)):
+        monkeypatch.setattr(read_audit, "utcnow", lambda at=at: at)
+        read_audit.record_reads(business_manager, [case.id], via="web")
+    _db.session.commit()
+    total = _db.session.get(CaseReadTotal, (case.id, business_manager.id))
+    assert total.last_read_at == datetime(2026, 11, 26, 10, 5)

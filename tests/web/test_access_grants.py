@@ -248,3 +248,14 @@ def test_a_grant_that_does_not_work_now_says_why_and_can_be_taken_back(
     grant_id = _db.session.query(CaseAccess).one().id
     manager.post(f"/cases/{case.id}/access/{grant_id}/revoke")
     assert grant_rows() == [(panel_member.id, True)]
+
+
+def test_taking_back_all_leaves_an_ended_grant_ended(
+    web, business_manager, panel_member, admin_user
+):
+    from casework.services.admin_users import set_user_active
+
+    case = make_case(business_manager)
+    grant_access(case.id, panel_member, business_manager, date(2023, 3, 31))
+    set_user_active(admin_user, panel_member.id, False)
+    assert grant_rows() == [(panel_member.id, False)]

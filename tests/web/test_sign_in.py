@@ -68,6 +68,20 @@ def test_signing_out_ends_a_copy_of_the_session_too(web, manager):
     assert again.get("/").status_code == 200 and thief.get("/").status_code == 302
 
 
+def test_signing_out_after_the_time_out_still_ends_the_other_copies(web, manager, monkeypatch):
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    thief = copy_of_the_session(web, browser)
+    token = browser.csrf_token()
+    start = security.now()
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=20))
+    assert thief.get("/").status_code == 200  # the copy is kept alive
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=45))
+    with browser.client.application.app_context():
+        browser.client.post("/sign-out", data={"csrf_token": token})
+    assert thief.get("/").status_code == 302
+
+
 def test_a_session_does_not_come_back_with_reactivation(web, manager, admin_user):
     from casework.services.admin_users import set_user_active
 
@@ -79,6 +93,32 @@ def test_a_session_does_not_come_back_with_reactivation(web, manager, admin_user
     assert browser.get("/").status_code == 302
     sign_in(browser, manager.email, PASSWORD)
     assert browser.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("session_id", ["²", "1²", "99999999999.0", "1.0.0", "", "x.0"])
+def test_a_cookie_naming_no_user_that_can_exist_is_refused(web, manager, session_id):
+    browser = web()
+    with browser.client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["last_seen"] = security.now().timestamp()
+    assert browser.get("/").status_code == 302
+
+
+def test_asset_requests_ask_the_database_nothing(web, manager, app):
+    from sqlalchemy import event
+
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    statements = []
+    with app.app_context():
+        engine = _db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert browser.get("/assets/govuk/govuk-frontend.min.css").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements == []
 
 
 def test_a_cookie_naming_only_the_user_id_is_refused(web, manager):
