@@ -199,7 +199,7 @@ def test_national_review_route(manager_api, as_user, leads):
     assert case["state"] == "learning"
 
 
-def test_request_changes_clears_report_sign_offs_and_cancels_the_advance_copy_clock(
+def test_request_changes_clears_report_sign_offs_and_restarts_the_advance_copy_clock(
     manager_api, as_user, leads
 ):
     cid = to_awaiting_panel(manager_api, as_user, leads)
@@ -217,6 +217,23 @@ def test_request_changes_clears_report_sign_offs_and_cancels_the_advance_copy_cl
     assert case["sign_offs"] == []
     assert only(case, "advance_copy")["status"] == "cancelled"
     assert only(case, "publication")["status"] != "cancelled"
+
+    # The revised report comes back with the date (Fri 29 Sep) still planned: the advance copy
+    # is owed again, 7 working days before it, on Wed 20 September.
+    case = manager_api.fire(cid, "submit_final_report", on="2023-08-10").json
+    assert case["planned_publication_on"] == "2023-09-29"
+    case = manager_api.get(f"/cases/{cid}", on="2023-08-11").json
+    cancelled, owed = clocks_by_kind(case)["advance_copy"]
+    assert cancelled["status"] == "cancelled"
+    assert (owed["due_on"], owed["status"]) == ("2023-09-20", "running")
+    listed = manager_api.get("/clocks", on="2023-09-21").json["items"]
+    assert [(c["kind"], c["status"]) for c in listed if c["case_id"] == cid] == [
+        ("publication", "overdue"),  # due Thu 14 September
+        ("advance_copy", "overdue"),
+    ]
+    sign_off_all(as_user, leads, cid, "2023-08-11")
+    case = manager_api.fire(cid, "send_advance_copy", on="2023-08-14").json
+    assert [c["status"] for c in clocks_by_kind(case)["advance_copy"]] == ["cancelled", "met"]
 
 
 def test_a_hold_pauses_local_targets_only_and_lifting_it_moves_them_later(

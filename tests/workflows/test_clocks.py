@@ -514,6 +514,25 @@ def test_request_changes_cancels_the_advance_copy_clock() -> None:
     assert status_of(second, date(2023, 8, 30)) == "running"
 
 
+def test_a_report_back_from_changes_with_its_date_still_planned_owes_the_advance_copy() -> None:
+    # Planned for Fri 1 Sep; the report is sent back on Fri 4 Aug and comes back on Mon 14 Aug
+    # with the date still planned: a new clock runs against it, while nothing runs meanwhile.
+    sent_back = [*SCHEDULED, step("request_changes", "2023-08-04", "in_review", reason="Redraft")]
+    assert not [c for c in clocks_of(LA_AWARE, sent_back) if c.is_open and c.kind == "advance_copy"]
+    history = [*sent_back, step("submit_final_report", "2023-08-14", "approval")]
+    first, second = [c for c in clocks_of(LA_AWARE, history) if c.kind == "advance_copy"]
+    assert first.cancelled_by == "request_changes"
+    # 7 working days before Fri 1 Sep 2023 (28 Aug a bank holiday): due by Tue 22 August.
+    assert (second.seq, second.anchor_on, second.due_on) == (2, date(2023, 9, 1), date(2023, 8, 22))
+    assert status_of(second, date(2023, 8, 22)) == "running"
+    assert status_of(second, date(2023, 8, 23)) == "overdue"
+
+    history.append(step("send_advance_copy", "2023-08-15", "pre_publication"))
+    first, second = [c for c in clocks_of(LA_AWARE, history) if c.kind == "advance_copy"]
+    assert (first.met_on, second.met_on) == (None, date(2023, 8, 15))
+    assert status_of(second, date(2023, 8, 23)) == "met"
+
+
 def test_moving_the_date_after_the_advance_copy_went_leaves_no_clock_to_chase() -> None:
     # The advance copy went on Thu 10 Aug; in pre_publication the date moves to Fri 15 Sep.
     # send_advance_copy cannot be fired again in pre_publication, so no open advance copy clock
