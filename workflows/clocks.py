@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from workflows.calendar import (
     add_months,
     add_working_days,
+    last_day_leaving,
     last_working_day_on_or_before,
     working_days_between,
 )
@@ -204,7 +205,9 @@ def derive_clocks(
         return None if anchor is None else add_working_days(anchor, days, closures)
 
     def advance_copy_due(planned: date) -> date:
-        return add_working_days(planned, -ADVANCE_COPY_WORKING_DAYS, closures)
+        # The last day the copy can go and still be on time, as the send check judges it
+        # (7 working days left before the planned date): a weekend or bank holiday included.
+        return last_day_leaving(planned, ADVANCE_COPY_WORKING_DAYS, closures)
 
     start(
         "notification",
