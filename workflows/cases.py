@@ -23,7 +23,8 @@ published (`publish`). Learning is then embedded until the case is `closed`.
 
 Beside the state, a hold (criminal proceedings, an inquest...) may be placed and lifted; it is
 recorded, not a state. A case may be withdrawn while the rapid review is under way or with the
-Panel, and a not-notified or closed case may be reopened.
+Panel, and a not-notified or closed case may be reopened. A hold can be lifted in any state, a
+terminal one included, so that one left open when the case ended can still be lifted.
 
 This module holds the tables (states, events, transitions) and the guards that refuse an event
 with a plain-English reason. It works on any object with the case's attributes (a database row
@@ -131,7 +132,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "publish", "source": "pre_publication", "dest": "learning"},
     {"trigger": "national_review_published", "source": "national_review", "dest": "learning"},
     {"trigger": "place_hold", "source": list(NON_TERMINAL_STATES), "dest": None},
-    {"trigger": "lift_hold", "source": list(NON_TERMINAL_STATES), "dest": None},
+    # A hold placed before the case was withdrawn or closed must still be liftable, or the
+    # case would show it open (and the Panel untold) for good.
+    {"trigger": "lift_hold", "source": list(STATES), "dest": None},
     {"trigger": "close", "source": "learning", "dest": "closed"},
 ]
 

@@ -139,6 +139,36 @@ def test_withdrawn_from_rapid_review_cancels_its_clock_and_allows_nothing(manage
     assert "Allowed now: none" in response.json["error"]["message"]
 
 
+def test_a_hold_left_open_when_the_case_was_withdrawn_can_still_be_lifted(manager_api):
+    cid = manager_api.open_case()["id"]
+    manager_api.fire(cid, "notify", on="2023-03-06")
+    manager_api.fire(cid, "place_hold", on="2023-03-07", reason="criminal_proceedings")
+    case = manager_api.fire(cid, "withdraw", on="2023-03-08", reason="Not abuse or neglect").json
+    assert case["state"] == "withdrawn"
+    assert case["hold"]["reason"] == "criminal_proceedings"
+    assert case["allowed_events"] == ["lift_hold"]
+    # The cancelled rapid review clock no longer runs: the hold has nothing to explain on it.
+    assert only(case, "rapid_review")["status"] == "cancelled"
+    assert "hold_note" not in only(case, "rapid_review")
+
+    case = manager_api.fire(cid, "lift_hold", on="2023-03-09").json
+    assert (case["state"], case["hold"], case["allowed_events"]) == ("withdrawn", None, [])
+    response = manager_api.fire(cid, "lift_hold", on="2023-03-10")
+    assert response.status_code == 409
+    assert response.json["error"]["message"] == "There is no open hold to lift."
+
+
+def test_a_hold_left_open_when_the_case_was_closed_can_still_be_lifted(manager_api, as_user, leads):
+    cid = to_awaiting_panel(manager_api, as_user, leads, decision="no_lcspr")
+    manager_api.fire(cid, "record_panel_response", on="2023-03-30", panel_response="agree")
+    manager_api.fire(cid, "place_hold", on="2023-04-03", reason="inquest")
+    case = manager_api.fire(cid, "close", on="2023-04-04").json
+    assert case["state"] == "closed"
+    assert case["allowed_events"] == ["reopen", "lift_hold"]
+    case = manager_api.fire(cid, "lift_hold", on="2023-04-05").json
+    assert (case["state"], case["hold"], case["allowed_events"]) == ("closed", None, ["reopen"])
+
+
 def to_awaiting_panel(manager_api, as_user, leads, decision="lcspr") -> int:
     cid = manager_api.open_case()["id"]
     manager_api.fire(cid, "notify", on="2023-03-06")

@@ -336,6 +336,25 @@ def test_a_business_manager_sees_the_actions_and_manage_access(web, business_man
     assert "There is no open hold to lift" not in page
 
 
+def test_a_hold_left_open_on_a_withdrawn_case_is_offered_for_lifting(web, business_manager):
+    case = make_case(business_manager)
+    fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
+    fire_event(business_manager, case.id, "place_hold", {"on": "2023-03-07", "reason": "inquest"})
+    fire_event(business_manager, case.id, "withdraw", {"on": "2023-03-08", "reason": "x"})
+    manager = web(business_manager)
+    response = manager.get(f"/cases/{case.id}")
+    assert event_links(response) == ["lift_hold"]
+    page = text_of(response)
+    assert "On hold since 7 March 2023: inquest." in page
+    assert "On hold (inquest)" not in page  # the cancelled clock runs no longer
+
+    lifted = manager.post(f"/cases/{case.id}/events/lift_hold", {"on": ["9", "3", "2023"]})
+    assert lifted.status_code == 302, lifted.get_data(as_text=True)
+    response = manager.get(f"/cases/{case.id}")
+    assert event_links(response) == []
+    assert "On hold" not in text_of(response)
+
+
 def test_guards_show_the_reason_the_api_gives(web, business_manager, leads):
     case = make_case(business_manager)
     fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})

@@ -57,7 +57,7 @@ ALLOWED_FROM: dict[str, set[str]] = {
     "publish": {"pre_publication"},
     "national_review_published": {"national_review"},
     "place_hold": set(NON_TERMINAL),
-    "lift_hold": set(NON_TERMINAL),
+    "lift_hold": set(STATES),  # "any state with an open hold"
     "close": {"learning"},
 }
 EVENTS = tuple(ALLOWED_FROM)
@@ -174,9 +174,27 @@ def test_events_from_keeps_the_table_order() -> None:
     [("not_notified", ["reopen"]), ("closed", ["reopen"]), ("withdrawn", [])],
 )
 def test_terminal_states_allow_only_reopen_or_nothing(state: str, expected: list[str]) -> None:
-    assert events_from(state) == expected
+    assert events_from(state) == [*expected, "lift_hold"]
     case = ready_case(state)
     assert allowed_events(case) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("not_notified", ["reopen", "lift_hold"]),
+        ("closed", ["reopen", "lift_hold"]),
+        ("withdrawn", ["lift_hold"]),
+    ],
+)
+def test_a_hold_left_open_when_the_case_ended_can_still_be_lifted(
+    state: str, expected: list[str]
+) -> None:
+    case = ready_case(state)
+    case.hold_open = True
+    assert allowed_events(case) == expected
+    trigger(case, "lift_hold", {})
+    assert case.state == state
 
 
 ALLOWED_PAIRS = [
