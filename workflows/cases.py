@@ -19,7 +19,8 @@ A local CSPR is commissioned (`appoint_reviewer`, `agree_terms_of_reference`), t
 sign it off or send it back (`request_changes`). A publication date is planned
 (`schedule_publication`), the advance copy goes to the Panel, the Secretary of State and Ofsted
 at least 7 working days before it (`send_advance_copy`, `pre_publication`), and the report is
-published (`publish`). Learning is then embedded until the case is `closed`.
+published (`publish`) at least 7 working days after the advance copy; the date may still move,
+but not to one that would be sooner than that. Learning is then embedded until the case is `closed`.
 
 Beside the state, a hold (criminal proceedings, an inquest...) may be placed and lifted; it is
 recorded, not a state. A case may be withdrawn while the rapid review is under way or with the
@@ -258,6 +259,18 @@ def refusal(
                 f"publication date ({case.planned_publication_on.isoformat()}); "
                 f"{when}. Move the publication date first."
             )
+    elif event == "schedule_publication":
+        # Once the advance copy has gone, a new date must still leave 7 working days after it,
+        # or it would plan a publication that `publish` then refuses.
+        planned_on, sent_on = facts.get("planned_on"), case.advance_copy_sent_on
+        if planned_on is not None and sent_on is not None:
+            gap = working_days_between(sent_on, planned_on, closures)
+            if gap < ADVANCE_COPY_WORKING_DAYS:
+                return (
+                    "The publication date must be at least 7 working days after the advance "
+                    f"copy was sent ({sent_on.isoformat()}); {planned_on.isoformat()} is "
+                    f"{gap} working days after it."
+                )
     elif event == "publish":
         if case.advance_copy_sent_on is None:  # cannot happen in pre_publication; kept safe
             return "The report cannot be published before the advance copy is sent."

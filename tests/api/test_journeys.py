@@ -85,6 +85,16 @@ def test_from_referred_to_closed(manager_api, as_user, leads):
     case = manager_api.fire(cid, "send_advance_copy", on="2023-08-10").json
     assert case["state"] == "pre_publication"
     assert only(case, "advance_copy")["status"] == "met"
+    # Thu 10 Aug + 7 working days is Mon 21 August: an earlier date could never be published.
+    response = manager_api.fire(
+        cid, "schedule_publication", on="2023-08-11", planned_on="2023-08-18"
+    )
+    assert response.status_code == 409
+    assert response.json["error"]["message"] == (
+        "The publication date must be at least 7 working days after the advance copy was sent "
+        "(2023-08-10); 2023-08-18 is 6 working days after it."
+    )
+    assert manager_api.get(f"/cases/{cid}").json["planned_publication_on"] == "2023-09-01"
 
     case = manager_api.fire(
         cid, "publish", on="2023-09-01", kind="full", pseudonym="Child Q", themes=["neglect"]

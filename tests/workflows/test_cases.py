@@ -494,6 +494,30 @@ def test_publish_waits_7_working_days_after_the_advance_copy(
     assert refusal(case, "publish", {"kind": "full", "pseudonym": "Child Q"}, first_allowed) is None
 
 
+# The advance copy went on Tuesday 22 August 2023. After it: Wed 23, Thu 24, Fri 25, (Mon 28 Aug
+# the summer bank holiday), Tue 29, Wed 30, Thu 31 August (6), Fri 1 September (7).
+@pytest.mark.parametrize(("planned_on", "gap"), [(date(2023, 8, 25), 3), (date(2023, 8, 31), 6)])
+def test_a_new_publication_date_must_leave_7_working_days_after_the_advance_copy(
+    planned_on: date, gap: int
+) -> None:
+    case = ready_case("pre_publication")
+    case.advance_copy_sent_on = date(2023, 8, 22)
+    reason = refusal(case, "schedule_publication", {"planned_on": planned_on}, date(2023, 8, 23))
+    assert reason == (
+        "The publication date must be at least 7 working days after the advance copy was sent "
+        f"(2023-08-22); {planned_on.isoformat()} is {gap} working days after it."
+    )
+    allowed = {"planned_on": date(2023, 9, 1)}
+    assert refusal(case, "schedule_publication", allowed, date(2023, 8, 23)) is None
+
+
+def test_a_publication_date_planned_before_the_advance_copy_is_judged_when_it_is_sent() -> None:
+    case = ready_case("approval")
+    case.advance_copy_sent_on = None
+    soon = {"planned_on": date(2023, 8, 25)}
+    assert refusal(case, "schedule_publication", soon, date(2023, 8, 23)) is None
+
+
 def test_place_hold_is_refused_while_a_hold_is_open() -> None:
     case = ready_case("in_review")
     assert refusal(case, "place_hold", {"reason": "inquest"}, ON) is None
