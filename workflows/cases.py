@@ -34,7 +34,7 @@ or a plain object in a test), and imports nothing from the application.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
@@ -297,6 +297,53 @@ def refusal(
     return None
 
 
+def starts_a_fresh_sign_off_set(event: str, facts: dict[str, Any]) -> bool:
+    """Does `event` make what was signed no longer current (a new decision or report)?"""
+    return event in NEW_SIGN_OFF_SET_EVENTS or (
+        event == "record_panel_response"
+        and facts.get("panel_response") in ("disagree", "further_information")
+    )
+
+
+# The steps a guard checks have happened must also have happened by the date the event is
+# given: a review does not start before its reviewer was appointed. Each is (the history's
+# event, what it says in a refusal); "sign_off" means the last of the current sign-offs, and
+# for schedule_publication the first date a publication was planned.
+STEPS_BEFORE: dict[str, tuple[tuple[str, str], ...]] = {
+    "submit_rapid_review": (
+        ("record_decision", "the date the decision was recorded"),
+        ("sign_off", "the last sign-off of the decision"),
+    ),
+    "start_review": (
+        ("appoint_reviewer", "the date the reviewer was appointed"),
+        ("agree_terms_of_reference", "the date the terms of reference were agreed"),
+    ),
+    "send_advance_copy": (
+        ("schedule_publication", "the date the publication date was planned"),
+        ("sign_off", "the last sign-off of the final report"),
+    ),
+}
+
+
+def steps_before(event: str, history: Iterable[Any]) -> list[tuple[date, str]]:
+    """The dates of the steps `event` depends on (see `STEPS_BEFORE`) in the case's history
+    (entries with `event`, `on` and `facts`, oldest first), each with what it was."""
+    wanted = STEPS_BEFORE.get(event, ())
+    if not wanted:
+        return []
+    dates: dict[str, date] = {}
+    for entry in history:
+        if starts_a_fresh_sign_off_set(entry.event, entry.facts):
+            dates.pop("sign_off", None)
+        if entry.event == "sign_off":  # recorded in any date order: the latest counts
+            dates["sign_off"] = max(entry.on, dates.get("sign_off", entry.on))
+        elif entry.event == "schedule_publication":
+            dates.setdefault(entry.event, entry.on)  # planned by then, whatever moved later
+        else:
+            dates[entry.event] = entry.on
+    return [(dates[step], words) for step, words in wanted if step in dates]
+
+
 def record_facts(case: Any, event: str, on: date, facts: dict[str, Any]) -> None:
     """Write the event's facts onto the case's own attributes.
 
@@ -346,10 +393,7 @@ def record_facts(case: Any, event: str, on: date, facts: dict[str, Any]) -> None
     elif event == "close":
         case.closed_on = on
 
-    if event in NEW_SIGN_OFF_SET_EVENTS or (
-        event == "record_panel_response"
-        and facts["panel_response"] in ("disagree", "further_information")
-    ):
+    if starts_a_fresh_sign_off_set(event, facts):
         case.sign_off_round += 1
     if event in STATE_CHANGING_EVENTS:
         case.state_entered_on = on

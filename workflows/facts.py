@@ -2,8 +2,10 @@
 
 Every event carries `on`, the date it happened, as `YYYY-MM-DD`. That date may not be in the
 future, nor before the local authority became aware, nor before the event that brought the case
-into its current state. Facts-only events (those that do not change the state) may otherwise be
-recorded in any order, since people record things late.
+into its current state, nor before the steps its guard checks have happened (a review does not
+start before its reviewer was appointed: see `cases.STEPS_BEFORE`). Facts-only events (those
+that do not change the state) may otherwise be recorded in any order, since people record
+things late.
 
 `clean(event, raw, ...)` returns the facts with dates parsed, or raises `FactErrors` with a
 message per field, named as the API names them.
@@ -147,8 +149,9 @@ def clean(
 ) -> tuple[date, dict[str, Any]]:
     """Check the date and facts given with `event`; returns (`on`, facts).
 
-    `earliest` is the first date the event may carry (the later of `la_aware_on` and the date
-    the case entered its current state), and `earliest_reason` says which it is.
+    `earliest` is the first date the event may carry (the latest of `la_aware_on`, the date
+    the case entered its current state and the steps the event depends on, as
+    `cases.steps_before` gives them), and `earliest_reason` says which it is.
     """
     spec = EVENT_FACTS[event]
     errors: dict[str, str] = {}

@@ -518,6 +518,61 @@ def test_a_publication_date_planned_before_the_advance_copy_is_judged_when_it_is
     assert refusal(case, "schedule_publication", soon, date(2023, 8, 23)) is None
 
 
+@dataclass
+class Entry:
+    event: str
+    on: date
+    facts: dict = field(default_factory=dict)
+
+
+def test_steps_before_follow_the_current_decision_and_its_sign_offs() -> None:
+    history = [
+        Entry("record_decision", date(2023, 3, 14), {"decision": "lcspr"}),
+        Entry("sign_off", date(2023, 3, 17), {"partner": "police"}),
+        Entry("sign_off", date(2023, 3, 15), {"partner": "health"}),  # recorded late
+        Entry("record_panel_response", date(2023, 3, 24), {"panel_response": "disagree"}),
+    ]
+    assert workflow.steps_before("submit_rapid_review", history) == [
+        (date(2023, 3, 14), "the date the decision was recorded")  # nothing signed since
+    ]
+    history += [
+        Entry("sign_off", date(2023, 3, 28), {"partner": "police"}),
+        Entry("sign_off", date(2023, 3, 27), {"partner": "health"}),
+    ]
+    assert workflow.steps_before("submit_rapid_review", history) == [
+        (date(2023, 3, 14), "the date the decision was recorded"),
+        (date(2023, 3, 28), "the last sign-off of the decision"),
+    ]
+
+
+def test_steps_before_the_advance_copy_are_the_first_plan_and_the_reports_sign_offs() -> None:
+    history = [
+        Entry("appoint_reviewer", date(2023, 4, 12)),
+        Entry("agree_terms_of_reference", date(2023, 4, 20)),
+        Entry("start_review", date(2023, 4, 24)),
+        Entry("submit_final_report", date(2023, 8, 1)),
+        Entry("sign_off", date(2023, 8, 2), {"partner": "police"}),
+        Entry("schedule_publication", date(2023, 8, 2), {"planned_on": "2023-09-29"}),
+        Entry("request_changes", date(2023, 8, 4), {"reason": "Redraft"}),
+        Entry("submit_final_report", date(2023, 8, 14)),
+        Entry("schedule_publication", date(2023, 8, 15), {"planned_on": "2023-10-02"}),
+    ]
+    assert workflow.steps_before("start_review", history) == [
+        (date(2023, 4, 12), "the date the reviewer was appointed"),
+        (date(2023, 4, 20), "the date the terms of reference were agreed"),
+    ]
+    # The first report's sign-off no longer counts; the date was planned by 2 August.
+    assert workflow.steps_before("send_advance_copy", history) == [
+        (date(2023, 8, 2), "the date the publication date was planned")
+    ]
+    history.append(Entry("sign_off", date(2023, 8, 16), {"partner": "police"}))
+    assert workflow.steps_before("send_advance_copy", history)[-1] == (
+        date(2023, 8, 16),
+        "the last sign-off of the final report",
+    )
+    assert workflow.steps_before("publish", history) == []
+
+
 def test_place_hold_is_refused_while_a_hold_is_open() -> None:
     case = ready_case("in_review")
     assert refusal(case, "place_hold", {"reason": "inquest"}, ON) is None
