@@ -392,6 +392,8 @@ def record_facts(case: Any, event: str, on: date, facts: dict[str, Any]) -> None
         case.published_on = on
     elif event == "close":
         case.closed_on = on
+    elif event == "reopen":
+        case.closed_on = None  # open again; the history keeps the earlier close
 
     if starts_a_fresh_sign_off_set(event, facts):
         case.sign_off_round += 1

@@ -115,6 +115,8 @@ def test_from_referred_to_closed(manager_api, as_user, leads):
 
     case = manager_api.fire(cid, "reopen", on="2023-10-05", reason="New learning").json
     assert case["state"] == "learning"
+    assert case["closed_on"] is None  # open again: the close stays in the history
+    assert [h["on"] for h in case["history"] if h["event"] == "close"] == ["2023-10-02"]
 
 
 def test_not_notified_then_reopened_brings_back_the_original_clock(manager_api):

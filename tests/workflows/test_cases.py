@@ -312,6 +312,14 @@ def test_other_events_keep_the_current_sign_offs(event: str, facts: dict) -> Non
     assert case.sign_off_round == 0
 
 
+def test_reopening_a_closed_case_clears_its_closed_date() -> None:
+    case = ready_case("learning")
+    record_facts(case, "close", date(2023, 4, 4), {})
+    assert case.closed_on == date(2023, 4, 4)
+    record_facts(case, "reopen", date(2023, 4, 6), {"reason": "New learning"})
+    assert case.closed_on is None
+
+
 def test_record_facts_writes_the_facts_onto_the_case() -> None:
     case = FakeCase()
     record_facts(case, "notify", date(2023, 3, 6), {"sin_reference": "SIN-0001"})
