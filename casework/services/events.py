@@ -177,7 +177,9 @@ def _fire(
         raise Invalid(f"'{event}' is not an event.", {"event": "Unknown event"})
     earliest, earliest_reason = _earliest(case, event, history)
     try:
-        on, facts = clean(event, raw, today, earliest, earliest_reason)
+        on, facts = clean(
+            event, raw, today, earliest, earliest_reason, la_aware_on=case.la_aware_on
+        )
     except FactErrors as error:
         raise Invalid("Check the facts given with the event.", error.fields) from None
     if event == "sign_off":

@@ -257,6 +257,20 @@ def test_an_event_dated_before_a_step_its_guard_needs_is_422_naming_the_step(
     assert manager_api.fire(case_id, "send_advance_copy", on="2023-08-04").status_code == 200
 
 
+def test_a_panel_told_before_the_la_became_aware_is_422(manager_api, case_id):
+    manager_api.fire(case_id, "notify", on="2023-03-06")
+    response = manager_api.fire(
+        case_id, "place_hold", on="2023-03-07", reason="inquest", panel_informed_on="1995-01-01"
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {
+        "panel_informed_on": (
+            "The date cannot be before the date the local authority became aware (2023-03-01)"
+        )
+    }
+    assert snapshot(manager_api, case_id)["hold"] is None
+
+
 def test_an_event_not_allowed_in_the_state_is_409_listing_the_allowed_ones(manager_api, case_id):
     response = manager_api.fire(case_id, "publish", on="2023-03-06", kind="full", pseudonym="P")
     assert response.status_code == 409
