@@ -37,6 +37,18 @@ def event_links(response) -> list[str]:
     return re.findall(r'href="/cases/\d+/events/(\w+)"', response.get_data(as_text=True))
 
 
+def clock_tags(client, case_id: int) -> dict[str, str]:
+    """Each clock's tag on the case page, by label: "Due in 3 working days (govuk-tag--blue)"."""
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    clocks = page[page.index(">Clocks</h2>") : page.index(">Timeline</h2>")]
+    shown = {}
+    for row in re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", clocks, re.S)[1:]:
+        label = re.search(r'<td class="govuk-table__cell">([^<]+)', row).group(1).strip()
+        colour, words = re.findall(r'govuk-tag (govuk-tag--\w+)">([^<]+)<', row)[-1]
+        shown[label] = f"{words} ({colour})"
+    return shown
+
+
 # ---- The list ------------------------------------------------------------------------------
 
 
@@ -400,14 +412,7 @@ def test_clock_tags_say_the_status_in_working_days(web, business_manager, leads,
     client = web(business_manager)
 
     def tags(case_id: int) -> dict[str, str]:
-        page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-        clocks = page[page.index(">Clocks</h2>") : page.index(">Timeline</h2>")]
-        shown = {}
-        for row in re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", clocks, re.S)[1:]:
-            label = re.search(r'<td class="govuk-table__cell">([^<]+)', row).group(1).strip()
-            colour, words = re.findall(r'govuk-tag (govuk-tag--\w+)">([^<]+)<', row)[-1]
-            shown[label] = f"{words} ({colour})"
-        return shown
+        return clock_tags(client, case_id)
 
     # The rapid review clock runs 15 working days from Fri 10 March: due Fri 31 March.
     on_day(monkeypatch, date(2023, 3, 22))
@@ -444,7 +449,9 @@ def test_clock_tags_say_the_status_in_working_days(web, business_manager, leads,
 
 
 def test_clock_words():
-    words = case_pages.clock_words
+    def words(status, days_left, days_late, due_on=date(2024, 6, 14), today=date(2024, 6, 14)):
+        return case_pages.clock_words(status, days_left, days_late, due_on, today)
+
     assert words("running", 1, None) == "Due in 1 working day"
     assert words("running", 0, None) == "Due today"
     assert words("overdue", None, 4) == "Overdue by 4 working days"
@@ -456,6 +463,38 @@ def test_clock_words():
         "Cancelled",
         "Not started",
     ]
+
+
+def test_a_clock_due_on_a_saturday_is_not_due_today_on_the_friday(
+    web, business_manager, leads, monkeypatch
+):
+    # Decision Fri 15 December 2023: publication due 6 calendar months later, Sat 15 June 2024.
+    case = make_case(business_manager, incident_on="2023-12-01", la_aware_on="2023-12-04")
+    for event, facts in (
+        ("notify", {"on": "2023-12-05"}),
+        ("record_decision", {"on": "2023-12-15", "decision": "lcspr", "rationale": "Met"}),
+    ):
+        fire_event(business_manager, case.id, event, facts)
+    for lead in leads.values():
+        fire_event(lead, case.id, "sign_off", {"on": "2023-12-15"})
+    fire_event(business_manager, case.id, "submit_rapid_review", {"on": "2023-12-18"})
+    fire_event(
+        business_manager,
+        case.id,
+        "record_panel_response",
+        {"on": "2024-01-08", "panel_response": "agree"},
+    )
+    client = web(business_manager)
+
+    def publication_tag(day: date) -> str:
+        on_day(monkeypatch, day)
+        return clock_tags(client, case.id)["Publication"]
+
+    assert publication_tag(date(2024, 6, 13)) == "Due in 1 working day (govuk-tag--blue)"
+    assert publication_tag(date(2024, 6, 14)) == "Due on Saturday 15 June 2024 (govuk-tag--blue)"
+    assert publication_tag(date(2024, 6, 15)) == "Due today (govuk-tag--blue)"
+    assert publication_tag(date(2024, 6, 16)) == "Overdue (govuk-tag--red)"
+    assert publication_tag(date(2024, 6, 17)) == "Overdue by 1 working day (govuk-tag--red)"
 
 
 def test_the_case_page_shows_the_history_and_the_timeline(
