@@ -182,6 +182,10 @@ def trigger(case: Any, event: str, facts: dict[str, Any]) -> None:
     MACHINE.events[event].trigger(case, **facts)
 
 
+def _working_days(n: int) -> str:
+    return f"{n} working day{'' if n == 1 else 's'}"
+
+
 def _names(partners: list[str]) -> str:
     names = [PARTNER_NAMES[p] for p in partners]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -250,7 +254,7 @@ def refusal(
         )
         if gap is not None and gap < ADVANCE_COPY_WORKING_DAYS:
             when = (
-                f"it is {gap} working days before it"
+                f"it is {_working_days(gap)} before it"
                 if gap >= 0
                 else "that date is after the planned date"
             )
@@ -269,7 +273,7 @@ def refusal(
                 return (
                     "The publication date must be at least 7 working days after the advance "
                     f"copy was sent ({sent_on.isoformat()}); {planned_on.isoformat()} is "
-                    f"{gap} working days after it."
+                    f"{_working_days(gap)} after it."
                 )
     elif event == "publish":
         if case.advance_copy_sent_on is None:  # cannot happen in pre_publication; kept safe
@@ -279,7 +283,7 @@ def refusal(
             return (
                 "The report cannot be published until 7 working days after the advance copy "
                 f"was sent ({case.advance_copy_sent_on.isoformat()}); "
-                f"this date is {gap} working days after it."
+                f"this date is {_working_days(gap)} after it."
             )
     elif event == "place_hold":
         if case.hold_open:

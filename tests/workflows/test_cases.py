@@ -449,16 +449,20 @@ def test_send_advance_copy_needs_a_planned_publication_date() -> None:
 # there are only 6, though a count that forgot the bank holiday would say 7.
 @pytest.mark.parametrize(
     ("on", "gap"),
-    [(date(2023, 8, 23), 6), (date(2023, 8, 25), 4), (date(2023, 8, 31), 1)],
+    [
+        (date(2023, 8, 23), "6 working days"),
+        (date(2023, 8, 25), "4 working days"),
+        (date(2023, 8, 31), "1 working day"),
+    ],
 )
 def test_send_advance_copy_too_close_to_publication_across_a_bank_holiday(
-    on: date, gap: int
+    on: date, gap: str
 ) -> None:
     case = ready_case("approval")
     reason = refusal(case, "send_advance_copy", {}, on)
     assert reason is not None
     assert "at least 7 working days before the planned publication date (2023-09-01)" in reason
-    assert f"it is {gap} working days before it" in reason
+    assert f"it is {gap} before it" in reason
 
 
 def test_send_advance_copy_seven_working_days_before_publication_is_allowed() -> None:
@@ -579,6 +583,25 @@ def test_steps_before_the_advance_copy_are_the_first_plan_and_the_reports_sign_o
         "the last sign-off of the final report",
     )
     assert workflow.steps_before("publish", history) == []
+
+
+def test_a_refusal_counts_one_working_day_in_the_singular() -> None:
+    # Planned Fri 1 Sep 2023; Thu 31 Aug is 1 working day before it. Sent Tue 22 Aug: Wed 23
+    # Aug is 1 working day after it.
+    case = ready_case("approval")
+    assert "it is 1 working day before it." in refusal(
+        case, "send_advance_copy", {}, date(2023, 8, 31)
+    )
+    case = ready_case("pre_publication")
+    case.advance_copy_sent_on = date(2023, 8, 22)
+    publish = {"kind": "full", "pseudonym": "Child Q"}
+    assert refusal(case, "publish", publish, date(2023, 8, 23)).endswith(
+        "this date is 1 working day after it."
+    )
+    moved = {"planned_on": date(2023, 8, 23)}
+    assert refusal(case, "schedule_publication", moved, date(2023, 8, 22)).endswith(
+        "2023-08-23 is 1 working day after it."
+    )
 
 
 def test_place_hold_is_refused_while_a_hold_is_open() -> None:
