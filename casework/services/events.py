@@ -212,7 +212,7 @@ def _fire(
         facts=_as_json(facts),
     )
     db.session.add(entry)
-    recompute_clocks(case, [*history, entry], settings)
+    recompute_clocks(case, [*history, entry], settings, fired=True)
     db.session.flush()  # the entry's id, for what follows
     _follow_on(case, entry, from_state, settings)
     if also is not None:
