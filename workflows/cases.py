@@ -19,8 +19,8 @@ A local CSPR is commissioned (`appoint_reviewer`, `agree_terms_of_reference`), t
 sign it off or send it back (`request_changes`). A publication date is planned
 (`schedule_publication`), the advance copy goes to the Panel, the Secretary of State and Ofsted
 at least 7 working days before it (`send_advance_copy`, `pre_publication`), and the report is
-published (`publish`) at least 7 working days after the advance copy; the date may still move,
-but not to one that would be sooner than that. Learning is then embedded until the case is `closed`.
+published (`publish`) at least 7 working days after the advance copy (the date may still move,
+but not to one sooner than that). Learning is then embedded until the case is `closed`.
 
 Beside the state, a hold (criminal proceedings, an inquest...) may be placed and lifted; it is
 recorded, not a state. A case may be withdrawn while the rapid review is under way or with the

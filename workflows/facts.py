@@ -191,7 +191,7 @@ def clean(
             continue
         if fact.kind == "date" and la_aware_on is not None and facts[name] < la_aware_on:
             errors[name] = (
-                f"The date cannot be before the date the local authority became aware "
+                "The date cannot be before the date the local authority became aware "
                 f"({la_aware_on})"
             )
 
