@@ -18,6 +18,10 @@ the same rule seen from the other side: ``working_days_between(s, add_working_da
 Counting backwards ("7 working days before the planned date") gives the latest working day from
 which the planned date is at least that many working days away. The answer is always a working
 day, and it does not change if the planned date moves off a working day onto the weekend after.
+A deadline is a different question: the last day on which something may happen and still leave
+that many working days before a date. ``last_day_leaving(end, n)`` answers it, and may give a
+weekend or a bank holiday: an advance copy sent on Saturday 8 June 2024 leaves the same 7
+working days before Tuesday 18 June as one sent on the Friday, so it is on time.
 
 ``add_months`` moves by calendar months and clamps to the last day of a short month, so
 31 August 2023 plus 6 months is 29 February 2024.
@@ -95,6 +99,17 @@ def _step_working_days(start: date, n: int, closed: frozenset[date]) -> date:
         if is_working_day(day, closed):
             found += 1
     return day
+
+
+def last_day_leaving(end: date, n: int, closures: Collection[date] = ()) -> date:
+    """The latest date d with ``working_days_between(d, end) >= n`` (for ``n >= 1``).
+
+    It is the day before the n-th working day counted back from ``end`` (``end`` included), so
+    it may be a weekend, a bank holiday or a closure day, unlike ``add_working_days(end, -n)``,
+    the latest working day that far back.
+    """
+    closed = frozenset(closures)
+    return add_working_days(add_working_days(end, -n, closed), 1, closed) - _ONE_DAY
 
 
 def working_days_between(start: date, end: date, closures: Collection[date] = ()) -> int:

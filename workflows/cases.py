@@ -19,11 +19,13 @@ A local CSPR is commissioned (`appoint_reviewer`, `agree_terms_of_reference`), t
 sign it off or send it back (`request_changes`). A publication date is planned
 (`schedule_publication`), the advance copy goes to the Panel, the Secretary of State and Ofsted
 at least 7 working days before it (`send_advance_copy`, `pre_publication`), and the report is
-published (`publish`). Learning is then embedded until the case is `closed`.
+published (`publish`) at least 7 working days after the advance copy (the date may still move,
+but not to one sooner than that). Learning is then embedded until the case is `closed`.
 
 Beside the state, a hold (criminal proceedings, an inquest...) may be placed and lifted; it is
 recorded, not a state. A case may be withdrawn while the rapid review is under way or with the
-Panel, and a not-notified or closed case may be reopened.
+Panel, and a not-notified or closed case may be reopened. A hold can be lifted in any state, a
+terminal one included, so that one left open when the case ended can still be lifted.
 
 This module holds the tables (states, events, transitions) and the guards that refuse an event
 with a plain-English reason. It works on any object with the case's attributes (a database row
@@ -32,7 +34,7 @@ or a plain object in a test), and imports nothing from the application.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
@@ -131,7 +133,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "publish", "source": "pre_publication", "dest": "learning"},
     {"trigger": "national_review_published", "source": "national_review", "dest": "learning"},
     {"trigger": "place_hold", "source": list(NON_TERMINAL_STATES), "dest": None},
-    {"trigger": "lift_hold", "source": list(NON_TERMINAL_STATES), "dest": None},
+    # A hold placed before the case was withdrawn or closed must still be liftable, or the
+    # case would show it open (and the Panel untold) for good.
+    {"trigger": "lift_hold", "source": list(STATES), "dest": None},
     {"trigger": "close", "source": "learning", "dest": "closed"},
 ]
 
@@ -176,6 +180,10 @@ def allowed_events(case: Any, closures: Collection[date] = ()) -> list[str]:
 def trigger(case: Any, event: str, facts: dict[str, Any]) -> None:
     """Move `case` through `event` on the shared machine (state checks are the caller's)."""
     MACHINE.events[event].trigger(case, **facts)
+
+
+def _working_days(n: int) -> str:
+    return f"{n} working day{'' if n == 1 else 's'}"
 
 
 def _names(partners: list[str]) -> str:
@@ -246,7 +254,7 @@ def refusal(
         )
         if gap is not None and gap < ADVANCE_COPY_WORKING_DAYS:
             when = (
-                f"it is {gap} working days before it"
+                f"it is {_working_days(gap)} before it"
                 if gap >= 0
                 else "that date is after the planned date"
             )
@@ -255,6 +263,18 @@ def refusal(
                 f"publication date ({case.planned_publication_on.isoformat()}); "
                 f"{when}. Move the publication date first."
             )
+    elif event == "schedule_publication":
+        # Once the advance copy has gone, a new date must still leave 7 working days after it,
+        # or it would plan a publication that `publish` then refuses.
+        planned_on, sent_on = facts.get("planned_on"), case.advance_copy_sent_on
+        if planned_on is not None and sent_on is not None:
+            gap = working_days_between(sent_on, planned_on, closures)
+            if gap < ADVANCE_COPY_WORKING_DAYS:
+                return (
+                    "The publication date must be at least 7 working days after the advance "
+                    f"copy was sent ({sent_on.isoformat()}); {planned_on.isoformat()} is "
+                    f"{_working_days(gap)} after it."
+                )
     elif event == "publish":
         if case.advance_copy_sent_on is None:  # cannot happen in pre_publication; kept safe
             return "The report cannot be published before the advance copy is sent."
@@ -263,7 +283,7 @@ def refusal(
             return (
                 "The report cannot be published until 7 working days after the advance copy "
                 f"was sent ({case.advance_copy_sent_on.isoformat()}); "
-                f"this date is {gap} working days after it."
+                f"this date is {_working_days(gap)} after it."
             )
     elif event == "place_hold":
         if case.hold_open:
@@ -279,6 +299,53 @@ def refusal(
                 "nor carried forward with a reason."
             )
     return None
+
+
+def starts_a_fresh_sign_off_set(event: str, facts: dict[str, Any]) -> bool:
+    """Does `event` make what was signed no longer current (a new decision or report)?"""
+    return event in NEW_SIGN_OFF_SET_EVENTS or (
+        event == "record_panel_response"
+        and facts.get("panel_response") in ("disagree", "further_information")
+    )
+
+
+# The steps a guard checks have happened must also have happened by the date the event is
+# given: a review does not start before its reviewer was appointed. Each is (the history's
+# event, what it says in a refusal); "sign_off" means the last of the current sign-offs, and
+# for schedule_publication the first date a publication was planned.
+STEPS_BEFORE: dict[str, tuple[tuple[str, str], ...]] = {
+    "submit_rapid_review": (
+        ("record_decision", "the date the decision was recorded"),
+        ("sign_off", "the last sign-off of the decision"),
+    ),
+    "start_review": (
+        ("appoint_reviewer", "the date the reviewer was appointed"),
+        ("agree_terms_of_reference", "the date the terms of reference were agreed"),
+    ),
+    "send_advance_copy": (
+        ("schedule_publication", "the date the publication date was planned"),
+        ("sign_off", "the last sign-off of the final report"),
+    ),
+}
+
+
+def steps_before(event: str, history: Iterable[Any]) -> list[tuple[date, str]]:
+    """The dates of the steps `event` depends on (see `STEPS_BEFORE`) in the case's history
+    (entries with `event`, `on` and `facts`, oldest first), each with what it was."""
+    wanted = STEPS_BEFORE.get(event, ())
+    if not wanted:
+        return []
+    dates: dict[str, date] = {}
+    for entry in history:
+        if starts_a_fresh_sign_off_set(entry.event, entry.facts):
+            dates.pop("sign_off", None)
+        if entry.event == "sign_off":  # recorded in any date order: the latest counts
+            dates["sign_off"] = max(entry.on, dates.get("sign_off", entry.on))
+        elif entry.event == "schedule_publication":
+            dates.setdefault(entry.event, entry.on)  # planned by then, whatever moved later
+        else:
+            dates[entry.event] = entry.on
+    return [(dates[step], words) for step, words in wanted if step in dates]
 
 
 def record_facts(case: Any, event: str, on: date, facts: dict[str, Any]) -> None:
@@ -329,11 +396,10 @@ def record_facts(case: Any, event: str, on: date, facts: dict[str, Any]) -> None
         case.published_on = on
     elif event == "close":
         case.closed_on = on
+    elif event == "reopen":
+        case.closed_on = None  # open again; the history keeps the earlier close
 
-    if event in NEW_SIGN_OFF_SET_EVENTS or (
-        event == "record_panel_response"
-        and facts["panel_response"] in ("disagree", "further_information")
-    ):
+    if starts_a_fresh_sign_off_set(event, facts):
         case.sign_off_round += 1
     if event in STATE_CHANGING_EVENTS:
         case.state_entered_on = on

@@ -7,7 +7,9 @@ starts a `panel_response` clock, the local target for chasing the Panel's reply.
 enters `commissioning`, three CSPR clocks start from the date of the decision to hold the review:
 `reviewer_appointment` and `terms_of_reference` (local targets) and `publication` (6 calendar
 months, national guidance). Planning a publication date starts the `advance_copy` clock, 7
-working days before it; moving the date moves the clock.
+working days before it; moving the date moves the clock. A final report sent back for changes
+cancels that clock, and when the revised report comes back for approval with its date still
+planned the advance copy is owed again: a new clock starts against that date.
 
 An event meets the clock it names (the `met_by` column). A clock whose stage the case leaves by
 another route is cancelled (a withdrawal cancels the rapid review clock, say). Local targets
@@ -29,6 +31,7 @@ from typing import Any, Protocol
 from workflows.calendar import (
     add_months,
     add_working_days,
+    last_day_leaving,
     last_working_day_on_or_before,
     working_days_between,
 )
@@ -188,6 +191,7 @@ def derive_clocks(
     clocks: list[Clock] = []
     state = "referred"
     decision_on: date | None = None
+    planned_on: date | None = None  # the planned publication date
     holds: list[Hold] = []  # in the order recorded: a lift ends the hold open before it
 
     def running(kind: str) -> Clock | None:
@@ -199,6 +203,11 @@ def derive_clocks(
 
     def working_days_after(anchor: date | None, days: int) -> date | None:
         return None if anchor is None else add_working_days(anchor, days, closures)
+
+    def advance_copy_due(planned: date) -> date:
+        # The last day the copy can go and still be on time, as the send check judges it
+        # (7 working days left before the planned date): a weekend or bank holiday included.
+        return last_day_leaving(planned, ADVANCE_COPY_WORKING_DAYS, closures)
 
     start(
         "notification",
@@ -252,11 +261,16 @@ def derive_clocks(
                     else add_months(decision_on, settings.publication_months)
                 )
                 start("publication", decision_on, publication_due)
+        elif event == "submit_final_report" and planned_on is not None:
+            # The report is back from changes with its publication date still planned: the
+            # advance copy is owed again, against that date (request_changes cancelled the
+            # clock that ran before).
+            start("advance_copy", planned_on, advance_copy_due(planned_on))
         elif event == "schedule_publication":
             # A stored fact, checked when it was recorded: read as it is (the range allowed for
             # new input may be narrower than what older records hold).
             planned_on = date.fromisoformat(entry.facts["planned_on"])
-            due = add_working_days(planned_on, -ADVANCE_COPY_WORKING_DAYS, closures)
+            due = advance_copy_due(planned_on)
             # Once sent, the advance copy stays met: moving the date moves that clock rather
             # than starting one nobody could meet (send_advance_copy is not allowed again).
             clock = next(

@@ -2,8 +2,10 @@
 
 Every event carries `on`, the date it happened, as `YYYY-MM-DD`. That date may not be in the
 future, nor before the local authority became aware, nor before the event that brought the case
-into its current state. Facts-only events (those that do not change the state) may otherwise be
-recorded in any order, since people record things late.
+into its current state, nor before the steps its guard checks have happened (a review does not
+start before its reviewer was appointed: see `cases.STEPS_BEFORE`). Facts-only events (those
+that do not change the state) may otherwise be recorded in any order, since people record
+things late.
 
 `clean(event, raw, ...)` returns the facts with dates parsed, or raises `FactErrors` with a
 message per field, named as the API names them.
@@ -144,11 +146,16 @@ def clean(
     today: date,
     earliest: date,
     earliest_reason: str,
+    *,
+    la_aware_on: date | None = None,
 ) -> tuple[date, dict[str, Any]]:
     """Check the date and facts given with `event`; returns (`on`, facts).
 
-    `earliest` is the first date the event may carry (the later of `la_aware_on` and the date
-    the case entered its current state), and `earliest_reason` says which it is.
+    `earliest` is the first date the event may carry (the latest of `la_aware_on`, the date
+    the case entered its current state and the steps the event depends on, as
+    `cases.steps_before` gives them), and `earliest_reason` says which it is. The other dates
+    it carries (the day the Panel was told of a hold, say) may be before the event, but not
+    before the local authority became aware (`la_aware_on`, when given).
     """
     spec = EVENT_FACTS[event]
     errors: dict[str, str] = {}
@@ -181,6 +188,12 @@ def clean(
             facts[name] = _clean_one(name, fact, value, today)
         except ValueError as error:
             errors[name] = str(error)
+            continue
+        if fact.kind == "date" and la_aware_on is not None and facts[name] < la_aware_on:
+            errors[name] = (
+                "The date cannot be before the date the local authority became aware "
+                f"({la_aware_on})"
+            )
 
     if event == "publish" and facts.get("kind") == "improvements_only" and "reason" not in facts:
         errors["reason"] = "Give the reason for publishing improvements only"

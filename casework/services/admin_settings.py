@@ -3,8 +3,8 @@
 Every setting here changes when a clock falls due or when its alerts climb the ladder, so a
 change recomputes the clocks of every case of the partnership that is not in a terminal state,
 in the same transaction: due dates and the stored rung dates follow the new settings at once.
-Each clock of those cases is worked out again from the case's history, met ones included,
-exactly as firing an event on the case would do; cases in a terminal state keep the clocks they
+Each clock still running is worked out again from the case's history (one met or cancelled
+keeps the due date it was judged against); cases in a terminal state keep the clocks they
 ended with. That is one query for the cases (with their clocks) and one for their histories,
 whatever the number of cases. The open agency requests' clocks follow too: their due dates are
 the requests' own, which a closure day added or removed within their time moves a working day

@@ -53,7 +53,10 @@ def clock_view(clock: Clock, on: date, settings: ClockSettings) -> dict[str, Any
         ),
         "hold_days": clock.hold_days,
     }
-    if clock.statutory and clock.case.hold_open and clock.met_on is None:
+    # A statutory clock keeps running through a hold, so it says why (and whether the Panel
+    # knows) while it runs; one met or cancelled has nothing left to explain.
+    running = clock.met_on is None and clock.cancelled_on is None
+    if clock.statutory and running and clock.case.hold_open:
         hold = clock.case.open_hold
         view["hold_note"] = {
             "reason": hold.reason,

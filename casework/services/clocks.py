@@ -35,14 +35,29 @@ def recompute_clocks(
     history: Sequence[HistoryEntry],
     settings: ClockSettings | None = None,
     claimed: dict[tuple[int, date], set[str]] | None = None,
+    *,
+    fired: bool = False,
 ) -> None:
     """Bring the case's clock rows in line with its whole history (oldest first).
+
+    A clock that has ended (met or cancelled) keeps the due date it was judged against: the
+    settings of the day it ended. A change of settings since (a shorter target, a closure day)
+    moves the clocks still running, and must not turn one met on time into a late one, now or
+    at the case's next event. An ended clock is worked out again only when the event being
+    fired (`fired`: the last entry of `history`) changes what the history says of it: a hold
+    recorded late that paused it, a publication date moved after the advance copy went, a
+    reopening.
 
     `claimed` (the alert ledger's claims by clock and due date) is looked up where needed when
     not given (see `refresh_ladders`); callers recomputing many cases pass it, read once.
     """
     settings = settings or clock_settings(case.partnership_id)
     existing = {(c.kind, c.seq): c for c in case.clocks if c.kind in CASE_CLOCK_KINDS}
+    before_event = (
+        {(c.kind, c.seq): c for c in derive_clocks(case.la_aware_on, history[:-1], settings)}
+        if fired
+        else None
+    )
     rows: list[tuple[Clock, Ladder | None]] = []
     for derived in derive_clocks(case.la_aware_on, history, settings):
         row = existing.pop((derived.kind, derived.seq), None)
@@ -50,14 +65,31 @@ def recompute_clocks(
             row = Clock(kind=derived.kind, seq=derived.seq, partnership_id=case.partnership_id)
             case.clocks.append(row)
             before = None
+            copy_derived(derived, row)
         else:
             before = ladder(row)
-        copy_derived(derived, row)
+            if not _judged(row, derived, before_event):
+                copy_derived(derived, row)
         rows.append((row, before))
     refresh_ladders(rows, settings, claimed)
     for stale in existing.values():  # only if history were rewritten; kept for safety
         case.clocks.remove(stale)
         db.session.delete(stale)
+
+
+def _judged(
+    row: Clock, derived: DerivedClock, before_event: dict[tuple[str, int], DerivedClock] | None
+) -> bool:
+    """Has the row's clock ended, with nothing the history says of it changed since?
+
+    `before_event` is what the history said of each clock before the event being fired (None
+    when no event is: the settings changed).
+    """
+    if row.met_on is None and row.cancelled_on is None:
+        return False
+    if (row.met_on, row.cancelled_on) != (derived.met_on, derived.cancelled_on):
+        return False
+    return before_event is None or before_event.get((derived.kind, derived.seq)) == derived
 
 
 def copy_derived(derived: DerivedClock, row: Clock) -> None:

@@ -108,10 +108,16 @@ def _load_for_update(
     raise Conflict(CONFLICT_MESSAGE)  # cannot happen while the lock is held; kept safe
 
 
-def _earliest(case: Case) -> tuple[date, str]:
-    if case.state_entered_on > case.la_aware_on:
-        return case.state_entered_on, "the date the case entered its current state"
-    return case.la_aware_on, "the date the local authority became aware"
+def _earliest(case: Case, event: str, history: list[HistoryRow]) -> tuple[date, str]:
+    """The first date `event` may carry, and what it is: the latest of the day the local
+    authority became aware, the day the case entered its state and the steps the event's
+    guard depends on (the first of equal dates names it)."""
+    bounds = [
+        (case.la_aware_on, "the date the local authority became aware"),
+        (case.state_entered_on, "the date the case entered its current state"),
+        *workflow.steps_before(event, history),
+    ]
+    return max(bounds, key=lambda bound: bound[0])
 
 
 def _as_json(facts: dict[str, Any]) -> dict[str, Any]:
@@ -169,9 +175,11 @@ def _fire(
         check_input()
     if event not in EVENT_FACTS:
         raise Invalid(f"'{event}' is not an event.", {"event": "Unknown event"})
-    earliest, earliest_reason = _earliest(case)
+    earliest, earliest_reason = _earliest(case, event, history)
     try:
-        on, facts = clean(event, raw, today, earliest, earliest_reason)
+        on, facts = clean(
+            event, raw, today, earliest, earliest_reason, la_aware_on=case.la_aware_on
+        )
     except FactErrors as error:
         raise Invalid("Check the facts given with the event.", error.fields) from None
     if event == "sign_off":
@@ -204,7 +212,7 @@ def _fire(
         facts=_as_json(facts),
     )
     db.session.add(entry)
-    recompute_clocks(case, [*history, entry], settings)
+    recompute_clocks(case, [*history, entry], settings, fired=True)
     db.session.flush()  # the entry's id, for what follows
     _follow_on(case, entry, from_state, settings)
     if also is not None:

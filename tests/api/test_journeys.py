@@ -85,6 +85,16 @@ def test_from_referred_to_closed(manager_api, as_user, leads):
     case = manager_api.fire(cid, "send_advance_copy", on="2023-08-10").json
     assert case["state"] == "pre_publication"
     assert only(case, "advance_copy")["status"] == "met"
+    # Thu 10 Aug + 7 working days is Mon 21 August: an earlier date could never be published.
+    response = manager_api.fire(
+        cid, "schedule_publication", on="2023-08-11", planned_on="2023-08-18"
+    )
+    assert response.status_code == 409
+    assert response.json["error"]["message"] == (
+        "The publication date must be at least 7 working days after the advance copy was sent "
+        "(2023-08-10); 2023-08-18 is 6 working days after it."
+    )
+    assert manager_api.get(f"/cases/{cid}").json["planned_publication_on"] == "2023-09-01"
 
     case = manager_api.fire(
         cid, "publish", on="2023-09-01", kind="full", pseudonym="Child Q", themes=["neglect"]
@@ -105,6 +115,8 @@ def test_from_referred_to_closed(manager_api, as_user, leads):
 
     case = manager_api.fire(cid, "reopen", on="2023-10-05", reason="New learning").json
     assert case["state"] == "learning"
+    assert case["closed_on"] is None  # open again: the close stays in the history
+    assert [h["on"] for h in case["history"] if h["event"] == "close"] == ["2023-10-02"]
 
 
 def test_not_notified_then_reopened_brings_back_the_original_clock(manager_api):
@@ -137,6 +149,36 @@ def test_withdrawn_from_rapid_review_cancels_its_clock_and_allows_nothing(manage
     response = manager_api.fire(cid, "reopen", on="2023-03-13", reason="x")
     assert response.status_code == 409
     assert "Allowed now: none" in response.json["error"]["message"]
+
+
+def test_a_hold_left_open_when_the_case_was_withdrawn_can_still_be_lifted(manager_api):
+    cid = manager_api.open_case()["id"]
+    manager_api.fire(cid, "notify", on="2023-03-06")
+    manager_api.fire(cid, "place_hold", on="2023-03-07", reason="criminal_proceedings")
+    case = manager_api.fire(cid, "withdraw", on="2023-03-08", reason="Not abuse or neglect").json
+    assert case["state"] == "withdrawn"
+    assert case["hold"]["reason"] == "criminal_proceedings"
+    assert case["allowed_events"] == ["lift_hold"]
+    # The cancelled rapid review clock no longer runs: the hold has nothing to explain on it.
+    assert only(case, "rapid_review")["status"] == "cancelled"
+    assert "hold_note" not in only(case, "rapid_review")
+
+    case = manager_api.fire(cid, "lift_hold", on="2023-03-09").json
+    assert (case["state"], case["hold"], case["allowed_events"]) == ("withdrawn", None, [])
+    response = manager_api.fire(cid, "lift_hold", on="2023-03-10")
+    assert response.status_code == 409
+    assert response.json["error"]["message"] == "There is no open hold to lift."
+
+
+def test_a_hold_left_open_when_the_case_was_closed_can_still_be_lifted(manager_api, as_user, leads):
+    cid = to_awaiting_panel(manager_api, as_user, leads, decision="no_lcspr")
+    manager_api.fire(cid, "record_panel_response", on="2023-03-30", panel_response="agree")
+    manager_api.fire(cid, "place_hold", on="2023-04-03", reason="inquest")
+    case = manager_api.fire(cid, "close", on="2023-04-04").json
+    assert case["state"] == "closed"
+    assert case["allowed_events"] == ["reopen", "lift_hold"]
+    case = manager_api.fire(cid, "lift_hold", on="2023-04-05").json
+    assert (case["state"], case["hold"], case["allowed_events"]) == ("closed", None, ["reopen"])
 
 
 def to_awaiting_panel(manager_api, as_user, leads, decision="lcspr") -> int:
@@ -199,7 +241,7 @@ def test_national_review_route(manager_api, as_user, leads):
     assert case["state"] == "learning"
 
 
-def test_request_changes_clears_report_sign_offs_and_cancels_the_advance_copy_clock(
+def test_request_changes_clears_report_sign_offs_and_restarts_the_advance_copy_clock(
     manager_api, as_user, leads
 ):
     cid = to_awaiting_panel(manager_api, as_user, leads)
@@ -217,6 +259,23 @@ def test_request_changes_clears_report_sign_offs_and_cancels_the_advance_copy_cl
     assert case["sign_offs"] == []
     assert only(case, "advance_copy")["status"] == "cancelled"
     assert only(case, "publication")["status"] != "cancelled"
+
+    # The revised report comes back with the date (Fri 29 Sep) still planned: the advance copy
+    # is owed again, 7 working days before it, on Wed 20 September.
+    case = manager_api.fire(cid, "submit_final_report", on="2023-08-10").json
+    assert case["planned_publication_on"] == "2023-09-29"
+    case = manager_api.get(f"/cases/{cid}", on="2023-08-11").json
+    cancelled, owed = clocks_by_kind(case)["advance_copy"]
+    assert cancelled["status"] == "cancelled"
+    assert (owed["due_on"], owed["status"]) == ("2023-09-20", "running")
+    listed = manager_api.get("/clocks", on="2023-09-21").json["items"]
+    assert [(c["kind"], c["status"]) for c in listed if c["case_id"] == cid] == [
+        ("publication", "overdue"),  # due Thu 14 September
+        ("advance_copy", "overdue"),
+    ]
+    sign_off_all(as_user, leads, cid, "2023-08-11")
+    case = manager_api.fire(cid, "send_advance_copy", on="2023-08-14").json
+    assert [c["status"] for c in clocks_by_kind(case)["advance_copy"]] == ["cancelled", "met"]
 
 
 def test_a_hold_pauses_local_targets_only_and_lifting_it_moves_them_later(

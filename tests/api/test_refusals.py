@@ -232,6 +232,55 @@ def test_a_date_before_the_state_was_entered_is_422(manager_api, case_id):
     assert "entered its current state" in response.json["error"]["fields"]["on"]
 
 
+def test_an_event_dated_before_a_step_its_guard_needs_is_422_naming_the_step(
+    manager_api, as_user, business_manager, leads, case_id
+):
+    advance_case(case_id, business_manager, leads, "commissioning")
+    manager_api.fire(
+        case_id, "appoint_reviewer", on="2023-04-12", reviewer={"name": "R", "organisation": "O"}
+    )
+    manager_api.fire(case_id, "agree_terms_of_reference", on="2023-04-20")
+    response = manager_api.fire(case_id, "start_review", on="2023-04-19")
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {
+        "on": "The date cannot be before the date the terms of reference were agreed (2023-04-20)"
+    }
+    assert manager_api.fire(case_id, "start_review", on="2023-04-20").status_code == 200
+
+    # The publication date is planned on Wed 2 August and the last sign-off of the report is
+    # given on Fri 4 August: the advance copy cannot have gone before either.
+    manager_api.fire(case_id, "submit_final_report", on="2023-08-01")
+    manager_api.fire(case_id, "schedule_publication", on="2023-08-02", planned_on="2023-09-29")
+    response = manager_api.fire(case_id, "send_advance_copy", on="2023-08-01")
+    assert response.json["error"]["fields"]["on"] == (
+        "The date cannot be before the date the publication date was planned (2023-08-02)"
+    )
+    for partner, day in (("local_authority", "03"), ("police", "04"), ("health", "02")):
+        signed = as_user(leads[partner]).fire(case_id, "sign_off", on=f"2023-08-{day}")
+        assert signed.status_code == 200
+    response = manager_api.fire(case_id, "send_advance_copy", on="2023-08-03")
+    assert response.status_code == 422
+    assert response.json["error"]["fields"]["on"] == (
+        "The date cannot be before the last sign-off of the final report (2023-08-04)"
+    )
+    assert snapshot(manager_api, case_id)["state"] == "approval"
+    assert manager_api.fire(case_id, "send_advance_copy", on="2023-08-04").status_code == 200
+
+
+def test_a_panel_told_before_the_la_became_aware_is_422(manager_api, case_id):
+    manager_api.fire(case_id, "notify", on="2023-03-06")
+    response = manager_api.fire(
+        case_id, "place_hold", on="2023-03-07", reason="inquest", panel_informed_on="1995-01-01"
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {
+        "panel_informed_on": (
+            "The date cannot be before the date the local authority became aware (2023-03-01)"
+        )
+    }
+    assert snapshot(manager_api, case_id)["hold"] is None
+
+
 def test_an_event_not_allowed_in_the_state_is_409_listing_the_allowed_ones(manager_api, case_id):
     response = manager_api.fire(case_id, "publish", on="2023-03-06", kind="full", pseudonym="P")
     assert response.status_code == 409

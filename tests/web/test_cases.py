@@ -37,6 +37,18 @@ def event_links(response) -> list[str]:
     return re.findall(r'href="/cases/\d+/events/(\w+)"', response.get_data(as_text=True))
 
 
+def clock_tags(client, case_id: int) -> dict[str, str]:
+    """Each clock's tag on the case page, by label: "Due in 3 working days (govuk-tag--blue)"."""
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    clocks = page[page.index(">Clocks</h2>") : page.index(">Timeline</h2>")]
+    shown = {}
+    for row in re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", clocks, re.S)[1:]:
+        label = re.search(r'<td class="govuk-table__cell">([^<]+)', row).group(1).strip()
+        colour, words = re.findall(r'govuk-tag (govuk-tag--\w+)">([^<]+)<', row)[-1]
+        shown[label] = f"{words} ({colour})"
+    return shown
+
+
 # ---- The list ------------------------------------------------------------------------------
 
 
@@ -338,6 +350,25 @@ def test_a_business_manager_sees_the_actions_and_manage_access(web, business_man
     assert "There is no open hold to lift" not in page
 
 
+def test_a_hold_left_open_on_a_withdrawn_case_is_offered_for_lifting(web, business_manager):
+    case = make_case(business_manager)
+    fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
+    fire_event(business_manager, case.id, "place_hold", {"on": "2023-03-07", "reason": "inquest"})
+    fire_event(business_manager, case.id, "withdraw", {"on": "2023-03-08", "reason": "x"})
+    manager = web(business_manager)
+    response = manager.get(f"/cases/{case.id}")
+    assert event_links(response) == ["lift_hold"]
+    page = text_of(response)
+    assert "On hold since 7 March 2023: inquest." in page
+    assert "On hold (inquest)" not in page  # the cancelled clock runs no longer
+
+    lifted = manager.post(f"/cases/{case.id}/events/lift_hold", {"on": ["9", "3", "2023"]})
+    assert lifted.status_code == 302, lifted.get_data(as_text=True)
+    response = manager.get(f"/cases/{case.id}")
+    assert event_links(response) == []
+    assert "On hold" not in text_of(response)
+
+
 def test_guards_show_the_reason_the_api_gives(web, business_manager, leads):
     case = make_case(business_manager)
     fire_event(business_manager, case.id, "notify", {"on": "2023-03-06"})
@@ -383,14 +414,7 @@ def test_clock_tags_say_the_status_in_working_days(web, business_manager, leads,
     client = web(business_manager)
 
     def tags(case_id: int) -> dict[str, str]:
-        page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-        clocks = page[page.index(">Clocks</h2>") : page.index(">Timeline</h2>")]
-        shown = {}
-        for row in re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", clocks, re.S)[1:]:
-            label = re.search(r'<td class="govuk-table__cell">([^<]+)', row).group(1).strip()
-            colour, words = re.findall(r'govuk-tag (govuk-tag--\w+)">([^<]+)<', row)[-1]
-            shown[label] = f"{words} ({colour})"
-        return shown
+        return clock_tags(client, case_id)
 
     # The rapid review clock runs 15 working days from Fri 10 March: due Fri 31 March.
     on_day(monkeypatch, date(2023, 3, 22))
@@ -427,7 +451,9 @@ def test_clock_tags_say_the_status_in_working_days(web, business_manager, leads,
 
 
 def test_clock_words():
-    words = case_pages.clock_words
+    def words(status, days_left, days_late, due_on=date(2024, 6, 14), today=date(2024, 6, 14)):
+        return case_pages.clock_words(status, days_left, days_late, due_on, today)
+
     assert words("running", 1, None) == "Due in 1 working day"
     assert words("running", 0, None) == "Due today"
     assert words("overdue", None, 4) == "Overdue by 4 working days"
@@ -439,6 +465,38 @@ def test_clock_words():
         "Cancelled",
         "Not started",
     ]
+
+
+def test_a_clock_due_on_a_saturday_is_not_due_today_on_the_friday(
+    web, business_manager, leads, monkeypatch
+):
+    # Decision Fri 15 December 2023: publication due 6 calendar months later, Sat 15 June 2024.
+    case = make_case(business_manager, incident_on="2023-12-01", la_aware_on="2023-12-04")
+    for event, facts in (
+        ("notify", {"on": "2023-12-05"}),
+        ("record_decision", {"on": "2023-12-15", "decision": "lcspr", "rationale": "Met"}),
+    ):
+        fire_event(business_manager, case.id, event, facts)
+    for lead in leads.values():
+        fire_event(lead, case.id, "sign_off", {"on": "2023-12-15"})
+    fire_event(business_manager, case.id, "submit_rapid_review", {"on": "2023-12-18"})
+    fire_event(
+        business_manager,
+        case.id,
+        "record_panel_response",
+        {"on": "2024-01-08", "panel_response": "agree"},
+    )
+    client = web(business_manager)
+
+    def publication_tag(day: date) -> str:
+        on_day(monkeypatch, day)
+        return clock_tags(client, case.id)["Publication"]
+
+    assert publication_tag(date(2024, 6, 13)) == "Due in 1 working day (govuk-tag--blue)"
+    assert publication_tag(date(2024, 6, 14)) == "Due on Saturday 15 June 2024 (govuk-tag--blue)"
+    assert publication_tag(date(2024, 6, 15)) == "Due today (govuk-tag--blue)"
+    assert publication_tag(date(2024, 6, 16)) == "Overdue (govuk-tag--red)"
+    assert publication_tag(date(2024, 6, 17)) == "Overdue by 1 working day (govuk-tag--red)"
 
 
 def test_the_case_page_shows_the_history_and_the_timeline(

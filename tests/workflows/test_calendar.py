@@ -14,6 +14,7 @@ from workflows.calendar import (
     add_working_days,
     bank_holidays,
     is_working_day,
+    last_day_leaving,
     last_working_day_on_or_before,
     working_days_between,
 )
@@ -308,6 +309,46 @@ def test_add_working_days_backwards_with_closures() -> None:
     assert add_working_days(date(2027, 1, 4), -1) == date(2026, 12, 31)
 
 
+# --- last_day_leaving ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("end", "expected"),
+    [
+        # Tue 18 June 2024: 18, 17, 14, 13, 12, 11 and Mon 10 June are the seven, so any day up
+        # to Sun 9 June leaves them all: the weekend before the Monday is still on time.
+        (date(2024, 6, 18), date(2024, 6, 9)),
+        # Wed 17 May 2023: 17, 16, 15, 12, 11, 10, 9 are the seven; Mon 8 May (the coronation
+        # bank holiday) is the last day before them.
+        (date(2023, 5, 17), date(2023, 5, 8)),
+        # Fri 5 Jan 2024: 5, 4, 3, 2 Jan (1 Jan a bank holiday), 29, 28, Wed 27 Dec are the
+        # seven: Tue 26 Dec, Boxing Day.
+        (date(2024, 1, 5), date(2023, 12, 26)),
+        # Fri 6 Jan 2023: 6, 5, 4, 3 Jan (2 Jan the New Year substitute), 30, 29, Wed 28 Dec:
+        # Tue 27 Dec 2022, the substitute for Christmas Day on a Sunday.
+        (date(2023, 1, 6), date(2022, 12, 27)),
+        # Fri 1 Sep 2023: 1 Sep, 31, 30, 29 Aug (28 Aug a bank holiday), 25, 24, 23 Aug: the
+        # day before them, Tue 22 August, is a working day, as add_working_days gives.
+        (date(2023, 9, 1), date(2023, 8, 22)),
+        # Mon 1 Jul 2024: 1 Jul, 28, 27, 26, 25, 24, 21 Jun are the seven, Thu 20 June before.
+        (date(2024, 7, 1), date(2024, 6, 20)),
+    ],
+)
+def test_last_day_leaving_seven_working_days(end: date, expected: date) -> None:
+    assert last_day_leaving(end, 7) == expected
+    assert working_days_between(expected, end) == 7
+    assert working_days_between(expected + timedelta(days=1), end) == 6
+
+
+def test_last_day_leaving_with_a_closure_day() -> None:
+    # Wed 19 June 2024 with Mon 10 June closed: 19, 18, 17, 14, 13, 12 and Tue 11 June are the
+    # seven, so the closure day itself is the last day that leaves them.
+    assert last_day_leaving(date(2024, 6, 19), 7, [date(2024, 6, 10)]) == date(2024, 6, 10)
+    assert last_day_leaving(date(2024, 6, 19), 7) == date(2024, 6, 10)  # a working day then
+    # Closing Tue 11 June instead moves it back over the weekend to Sun 9 June.
+    assert last_day_leaving(date(2024, 6, 19), 7, [date(2024, 6, 11)]) == date(2024, 6, 9)
+
+
 # --- working_days_between -------------------------------------------------------------------
 
 
@@ -387,6 +428,14 @@ def test_backward_result_is_the_latest_working_day_far_enough_away() -> None:
             assert working_days_between(result, start) >= n, (start, n)
             next_working_day = add_working_days(result, 1)
             assert working_days_between(next_working_day, start) < n, (start, n)
+
+
+def test_last_day_leaving_is_the_last_day_far_enough_away() -> None:
+    for end in _every_day(date(2022, 1, 1), date(2024, 12, 31)):
+        for n in (1, 7, 15):
+            result = last_day_leaving(end, n)
+            assert working_days_between(result, end) >= n, (end, n)
+            assert working_days_between(result + timedelta(days=1), end) < n, (end, n)
 
 
 def test_between_matches_a_day_by_day_count() -> None:

@@ -57,7 +57,7 @@ ALLOWED_FROM: dict[str, set[str]] = {
     "publish": {"pre_publication"},
     "national_review_published": {"national_review"},
     "place_hold": set(NON_TERMINAL),
-    "lift_hold": set(NON_TERMINAL),
+    "lift_hold": set(STATES),  # "any state with an open hold"
     "close": {"learning"},
 }
 EVENTS = tuple(ALLOWED_FROM)
@@ -174,9 +174,27 @@ def test_events_from_keeps_the_table_order() -> None:
     [("not_notified", ["reopen"]), ("closed", ["reopen"]), ("withdrawn", [])],
 )
 def test_terminal_states_allow_only_reopen_or_nothing(state: str, expected: list[str]) -> None:
-    assert events_from(state) == expected
+    assert events_from(state) == [*expected, "lift_hold"]
     case = ready_case(state)
     assert allowed_events(case) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("not_notified", ["reopen", "lift_hold"]),
+        ("closed", ["reopen", "lift_hold"]),
+        ("withdrawn", ["lift_hold"]),
+    ],
+)
+def test_a_hold_left_open_when_the_case_ended_can_still_be_lifted(
+    state: str, expected: list[str]
+) -> None:
+    case = ready_case(state)
+    case.hold_open = True
+    assert allowed_events(case) == expected
+    trigger(case, "lift_hold", {})
+    assert case.state == state
 
 
 ALLOWED_PAIRS = [
@@ -292,6 +310,14 @@ def test_other_events_keep_the_current_sign_offs(event: str, facts: dict) -> Non
     case = ready_case("approval")
     record_facts(case, event, date(2023, 8, 3), facts)
     assert case.sign_off_round == 0
+
+
+def test_reopening_a_closed_case_clears_its_closed_date() -> None:
+    case = ready_case("learning")
+    record_facts(case, "close", date(2023, 4, 4), {})
+    assert case.closed_on == date(2023, 4, 4)
+    record_facts(case, "reopen", date(2023, 4, 6), {"reason": "New learning"})
+    assert case.closed_on is None
 
 
 def test_record_facts_writes_the_facts_onto_the_case() -> None:
@@ -423,16 +449,20 @@ def test_send_advance_copy_needs_a_planned_publication_date() -> None:
 # there are only 6, though a count that forgot the bank holiday would say 7.
 @pytest.mark.parametrize(
     ("on", "gap"),
-    [(date(2023, 8, 23), 6), (date(2023, 8, 25), 4), (date(2023, 8, 31), 1)],
+    [
+        (date(2023, 8, 23), "6 working days"),
+        (date(2023, 8, 25), "4 working days"),
+        (date(2023, 8, 31), "1 working day"),
+    ],
 )
 def test_send_advance_copy_too_close_to_publication_across_a_bank_holiday(
-    on: date, gap: int
+    on: date, gap: str
 ) -> None:
     case = ready_case("approval")
     reason = refusal(case, "send_advance_copy", {}, on)
     assert reason is not None
     assert "at least 7 working days before the planned publication date (2023-09-01)" in reason
-    assert f"it is {gap} working days before it" in reason
+    assert f"it is {gap} before it" in reason
 
 
 def test_send_advance_copy_seven_working_days_before_publication_is_allowed() -> None:
@@ -474,6 +504,104 @@ def test_publish_waits_7_working_days_after_the_advance_copy(
         f"({sent_on.isoformat()}); this date is {gap} working days after it."
     )
     assert refusal(case, "publish", {"kind": "full", "pseudonym": "Child Q"}, first_allowed) is None
+
+
+# The advance copy went on Tuesday 22 August 2023. After it: Wed 23, Thu 24, Fri 25, (Mon 28 Aug
+# the summer bank holiday), Tue 29, Wed 30, Thu 31 August (6), Fri 1 September (7).
+@pytest.mark.parametrize(("planned_on", "gap"), [(date(2023, 8, 25), 3), (date(2023, 8, 31), 6)])
+def test_a_new_publication_date_must_leave_7_working_days_after_the_advance_copy(
+    planned_on: date, gap: int
+) -> None:
+    case = ready_case("pre_publication")
+    case.advance_copy_sent_on = date(2023, 8, 22)
+    reason = refusal(case, "schedule_publication", {"planned_on": planned_on}, date(2023, 8, 23))
+    assert reason == (
+        "The publication date must be at least 7 working days after the advance copy was sent "
+        f"(2023-08-22); {planned_on.isoformat()} is {gap} working days after it."
+    )
+    allowed = {"planned_on": date(2023, 9, 1)}
+    assert refusal(case, "schedule_publication", allowed, date(2023, 8, 23)) is None
+
+
+def test_a_publication_date_planned_before_the_advance_copy_is_judged_when_it_is_sent() -> None:
+    case = ready_case("approval")
+    case.advance_copy_sent_on = None
+    soon = {"planned_on": date(2023, 8, 25)}
+    assert refusal(case, "schedule_publication", soon, date(2023, 8, 23)) is None
+
+
+@dataclass
+class Entry:
+    event: str
+    on: date
+    facts: dict = field(default_factory=dict)
+
+
+def test_steps_before_follow_the_current_decision_and_its_sign_offs() -> None:
+    history = [
+        Entry("record_decision", date(2023, 3, 14), {"decision": "lcspr"}),
+        Entry("sign_off", date(2023, 3, 17), {"partner": "police"}),
+        Entry("sign_off", date(2023, 3, 15), {"partner": "health"}),  # recorded late
+        Entry("record_panel_response", date(2023, 3, 24), {"panel_response": "disagree"}),
+    ]
+    assert workflow.steps_before("submit_rapid_review", history) == [
+        (date(2023, 3, 14), "the date the decision was recorded")  # nothing signed since
+    ]
+    history += [
+        Entry("sign_off", date(2023, 3, 28), {"partner": "police"}),
+        Entry("sign_off", date(2023, 3, 27), {"partner": "health"}),
+    ]
+    assert workflow.steps_before("submit_rapid_review", history) == [
+        (date(2023, 3, 14), "the date the decision was recorded"),
+        (date(2023, 3, 28), "the last sign-off of the decision"),
+    ]
+
+
+def test_steps_before_the_advance_copy_are_the_first_plan_and_the_reports_sign_offs() -> None:
+    history = [
+        Entry("appoint_reviewer", date(2023, 4, 12)),
+        Entry("agree_terms_of_reference", date(2023, 4, 20)),
+        Entry("start_review", date(2023, 4, 24)),
+        Entry("submit_final_report", date(2023, 8, 1)),
+        Entry("sign_off", date(2023, 8, 2), {"partner": "police"}),
+        Entry("schedule_publication", date(2023, 8, 2), {"planned_on": "2023-09-29"}),
+        Entry("request_changes", date(2023, 8, 4), {"reason": "Redraft"}),
+        Entry("submit_final_report", date(2023, 8, 14)),
+        Entry("schedule_publication", date(2023, 8, 15), {"planned_on": "2023-10-02"}),
+    ]
+    assert workflow.steps_before("start_review", history) == [
+        (date(2023, 4, 12), "the date the reviewer was appointed"),
+        (date(2023, 4, 20), "the date the terms of reference were agreed"),
+    ]
+    # The first report's sign-off no longer counts; the date was planned by 2 August.
+    assert workflow.steps_before("send_advance_copy", history) == [
+        (date(2023, 8, 2), "the date the publication date was planned")
+    ]
+    history.append(Entry("sign_off", date(2023, 8, 16), {"partner": "police"}))
+    assert workflow.steps_before("send_advance_copy", history)[-1] == (
+        date(2023, 8, 16),
+        "the last sign-off of the final report",
+    )
+    assert workflow.steps_before("publish", history) == []
+
+
+def test_a_refusal_counts_one_working_day_in_the_singular() -> None:
+    # Planned Fri 1 Sep 2023; Thu 31 Aug is 1 working day before it. Sent Tue 22 Aug: Wed 23
+    # Aug is 1 working day after it.
+    case = ready_case("approval")
+    assert "it is 1 working day before it." in refusal(
+        case, "send_advance_copy", {}, date(2023, 8, 31)
+    )
+    case = ready_case("pre_publication")
+    case.advance_copy_sent_on = date(2023, 8, 22)
+    publish = {"kind": "full", "pseudonym": "Child Q"}
+    assert refusal(case, "publish", publish, date(2023, 8, 23)).endswith(
+        "this date is 1 working day after it."
+    )
+    moved = {"planned_on": date(2023, 8, 23)}
+    assert refusal(case, "schedule_publication", moved, date(2023, 8, 22)).endswith(
+        "2023-08-23 is 1 working day after it."
+    )
 
 
 def test_place_hold_is_refused_while_a_hold_is_open() -> None:

@@ -12,11 +12,13 @@ Mon 25 and Tue 26 Dec. 2024: Mon 1 Jan, Good Friday 29 Mar, Easter Monday 1 Apr.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from workflows.cases import PARTNERS, refusal
 from workflows.clocks import (
     Clock,
     ClockSettings,
@@ -473,6 +475,57 @@ def test_advance_copy_is_due_7_working_days_before_the_planned_date() -> None:
     assert status_of(clock, date(2023, 8, 23)) == "overdue"
 
 
+@pytest.mark.parametrize(
+    ("planned_on", "sent_on", "due_on"),
+    [
+        # Tue 18 June 2024: 18, 17, 14, 13, 12, 11, 10 June are the seven working days the copy
+        # must leave. Sent on Sat 8 June it leaves them all, as the send check agrees: the clock
+        # is due on Sun 9 June, not Fri 7 June.
+        ("2024-06-18", "2024-06-08", date(2024, 6, 9)),
+        # Fri 5 Jan 2024: 5, 4, 3, 2 Jan, 29, 28, 27 Dec (1 Jan, 25 and 26 Dec bank holidays):
+        # sent on Boxing Day, Tue 26 Dec 2023, it is on time.
+        ("2024-01-05", "2023-12-26", date(2023, 12, 26)),
+    ],
+)
+def test_an_advance_copy_sent_on_a_day_off_that_leaves_7_working_days_is_on_time(
+    planned_on: str, sent_on: str, due_on: date
+) -> None:
+    history = [
+        *APPROVAL,
+        step("schedule_publication", "2023-08-03", "approval", planned_on=planned_on),
+    ]
+    running = only(clocks_of(LA_AWARE, history), "advance_copy")
+    assert running.due_on == due_on
+    assert status_of(running, due_on) == "running"
+    assert status_of(running, due_on + timedelta(days=1)) == "overdue"
+
+    history.append(step("send_advance_copy", sent_on, "pre_publication"))
+    met = only(clocks_of(LA_AWARE, history), "advance_copy")
+    assert status_of(met, due_on + timedelta(days=3)) == "met"
+
+
+def test_the_advance_copy_clock_and_the_send_check_agree_on_every_day() -> None:
+    """A copy the check accepts is never late, and one it refuses was never on time: for every
+    planned date over two years of the real calendar (with a closure day), and each day before.
+    """
+    closures = frozenset({date(2024, 6, 10)})
+    settings = ClockSettings(closures=closures)
+    ready = SimpleNamespace(signed_off_partners=set(PARTNERS))
+    planned_on = date(2023, 9, 1)
+    while planned_on <= date(2025, 8, 31):
+        history = [
+            *APPROVAL,
+            step("schedule_publication", "2023-08-03", "approval", planned_on=str(planned_on)),
+        ]
+        due_on = only(clocks_of(LA_AWARE, history, settings), "advance_copy").due_on
+        ready.planned_publication_on = planned_on
+        for back in range(1, 20):
+            sent_on = planned_on - timedelta(days=back)
+            accepted = refusal(ready, "send_advance_copy", {}, sent_on, closures) is None
+            assert accepted is (sent_on <= due_on), (planned_on, sent_on, due_on)
+        planned_on += timedelta(days=1)
+
+
 def test_a_stored_publication_date_outside_todays_input_range_still_replays() -> None:
     """Input dates are now 1990 to 2099; a date stored before that (a typo for 2015, say) must
     not stop every later event on the case, and every recomputation of the partnership."""
@@ -512,6 +565,25 @@ def test_request_changes_cancels_the_advance_copy_clock() -> None:
     # Mon 2 Oct 2023: 2 Oct, 29, 28, 27, 26, 25, 22 Sep are the seven: due by Thu 21 September.
     assert (second.seq, second.due_on) == (2, date(2023, 9, 21))
     assert status_of(second, date(2023, 8, 30)) == "running"
+
+
+def test_a_report_back_from_changes_with_its_date_still_planned_owes_the_advance_copy() -> None:
+    # Planned for Fri 1 Sep; the report is sent back on Fri 4 Aug and comes back on Mon 14 Aug
+    # with the date still planned: a new clock runs against it, while nothing runs meanwhile.
+    sent_back = [*SCHEDULED, step("request_changes", "2023-08-04", "in_review", reason="Redraft")]
+    assert not [c for c in clocks_of(LA_AWARE, sent_back) if c.is_open and c.kind == "advance_copy"]
+    history = [*sent_back, step("submit_final_report", "2023-08-14", "approval")]
+    first, second = [c for c in clocks_of(LA_AWARE, history) if c.kind == "advance_copy"]
+    assert first.cancelled_by == "request_changes"
+    # 7 working days before Fri 1 Sep 2023 (28 Aug a bank holiday): due by Tue 22 August.
+    assert (second.seq, second.anchor_on, second.due_on) == (2, date(2023, 9, 1), date(2023, 8, 22))
+    assert status_of(second, date(2023, 8, 22)) == "running"
+    assert status_of(second, date(2023, 8, 23)) == "overdue"
+
+    history.append(step("send_advance_copy", "2023-08-15", "pre_publication"))
+    first, second = [c for c in clocks_of(LA_AWARE, history) if c.kind == "advance_copy"]
+    assert (first.met_on, second.met_on) == (None, date(2023, 8, 15))
+    assert status_of(second, date(2023, 8, 23)) == "met"
 
 
 def test_moving_the_date_after_the_advance_copy_went_leaves_no_clock_to_chase() -> None:

@@ -316,6 +316,22 @@ def test_the_date_the_panel_was_told_of_a_hold_cannot_be_in_the_future() -> None
     assert errors_of("place_hold", raw) == {"panel_informed_on": "The date cannot be in the future"}
 
 
+def test_the_panel_cannot_have_been_told_before_the_la_became_aware() -> None:
+    def check(panel_informed_on: str) -> dict[str, Any]:
+        raw = {"on": "2023-08-03", "reason": "inquest", "panel_informed_on": panel_informed_on}
+        return clean("place_hold", raw, TODAY, ENTERED, ENTERED_REASON, la_aware_on=LA_AWARE)[1]
+
+    with pytest.raises(FactErrors) as error:
+        check("1995-01-01")
+    assert error.value.fields == {
+        "panel_informed_on": (
+            "The date cannot be before the date the local authority became aware (2023-03-01)"
+        )
+    }
+    # Told before the hold was placed, even before the case entered its state: that is fine.
+    assert check("2023-03-01")["panel_informed_on"] == date(2023, 3, 1)
+
+
 # --- publication -----------------------------------------------------------------------------
 
 
