@@ -170,3 +170,27 @@ def _days_in_month(year: int, month: int) -> int:
     if month == 12:
         return 31
     return (date(year, month + 1, 1) - _ONE_DAY).day
+
+
+# How dates are written to people, here so that the workflow's own messages say "8 March 2023"
+# as the pages do (casework.services.wording re-exports it). English names from a table, not
+# strftime, whose %B follows the process's locale.
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(day: date | None) -> str:
+    """8 March 2023 ("" for no date)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else ""

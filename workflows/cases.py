@@ -40,7 +40,7 @@ from typing import Any
 
 from transitions import Machine
 
-from workflows.calendar import working_days_between
+from workflows.calendar import long_date, working_days_between
 
 STATES = (
     "referred",
@@ -260,7 +260,7 @@ def refusal(
             )
             return (
                 "The advance copy must be sent at least 7 working days before the planned "
-                f"publication date ({case.planned_publication_on.isoformat()}); "
+                f"publication date ({long_date(case.planned_publication_on)}); "
                 f"{when}. Move the publication date first."
             )
     elif event == "schedule_publication":
@@ -272,7 +272,7 @@ def refusal(
             if gap < ADVANCE_COPY_WORKING_DAYS:
                 return (
                     "The publication date must be at least 7 working days after the advance "
-                    f"copy was sent ({sent_on.isoformat()}); {planned_on.isoformat()} is "
+                    f"copy was sent ({long_date(sent_on)}); {long_date(planned_on)} is "
                     f"{_working_days(gap)} after it."
                 )
     elif event == "publish":
@@ -282,7 +282,7 @@ def refusal(
         if gap is not None and gap < ADVANCE_COPY_WORKING_DAYS:
             return (
                 "The report cannot be published until 7 working days after the advance copy "
-                f"was sent ({case.advance_copy_sent_on.isoformat()}); "
+                f"was sent ({long_date(case.advance_copy_sent_on)}); "
                 f"this date is {_working_days(gap)} after it."
             )
     elif event == "place_hold":

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from workflows.calendar import long_date
 from workflows.cases import DECISIONS, HOLD_REASONS, PANEL_RESPONSES, PARTNERS, PUBLICATION_KINDS
 from workflows.themes import THEMES
 
@@ -175,7 +176,9 @@ def clean(
             if on > today:
                 errors["on"] = "The date cannot be in the future"
             elif on < earliest:
-                errors["on"] = f"The date cannot be before {earliest_reason} ({earliest})"
+                errors["on"] = (
+                    f"The date cannot be before {earliest_reason} ({long_date(earliest)})"
+                )
 
     facts: dict[str, Any] = {}
     for name, fact in spec.items():
@@ -192,7 +195,7 @@ def clean(
         if fact.kind == "date" and la_aware_on is not None and facts[name] < la_aware_on:
             errors[name] = (
                 "The date cannot be before the date the local authority became aware "
-                f"({la_aware_on})"
+                f"({long_date(la_aware_on)})"
             )
 
     if event == "publish" and facts.get("kind") == "improvements_only" and "reason" not in facts:

@@ -42,6 +42,7 @@ from casework.services.permissions import (
     visible_cases_clause,
 )
 from casework.services.today import london_today
+from casework.services.wording import long_date
 from workflows import cases as workflow
 from workflows.clocks import ClockSettings
 from workflows.facts import EVENT_FACTS, FactErrors, clean
@@ -187,7 +188,10 @@ def _fire(
     if event == "lift_hold" and case.open_hold and on < case.open_hold.placed_on:
         raise Invalid(
             "A hold cannot be lifted before it was placed.",
-            {"on": f"The date cannot be before the hold was placed ({case.open_hold.placed_on})"},
+            {
+                "on": "The date cannot be before the hold was placed "
+                f"({long_date(case.open_hold.placed_on)})"
+            },
         )
 
     if event not in workflow.events_from(case.state):

@@ -8,26 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from workflows.calendar import long_date
+
+__all__ = ["clock_time", "long_date", "weekday_date"]
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def long_date(day: date | None) -> str:
-    """8 March 2023 ("" for no date)."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else ""
 
 
 def weekday_date(day: date) -> str:

@@ -92,7 +92,7 @@ def test_from_referred_to_closed(manager_api, as_user, leads):
     assert response.status_code == 409
     assert response.json["error"]["message"] == (
         "The publication date must be at least 7 working days after the advance copy was sent "
-        "(2023-08-10); 2023-08-18 is 6 working days after it."
+        "(10 August 2023); 18 August 2023 is 6 working days after it."
     )
     assert manager_api.get(f"/cases/{cid}").json["planned_publication_on"] == "2023-09-01"
 

@@ -243,7 +243,8 @@ def test_an_event_dated_before_a_step_its_guard_needs_is_422_naming_the_step(
     response = manager_api.fire(case_id, "start_review", on="2023-04-19")
     assert response.status_code == 422
     assert response.json["error"]["fields"] == {
-        "on": "The date cannot be before the date the terms of reference were agreed (2023-04-20)"
+        "on": "The date cannot be before the date the terms of reference were agreed "
+        "(20 April 2023)"
     }
     assert manager_api.fire(case_id, "start_review", on="2023-04-20").status_code == 200
 
@@ -253,7 +254,7 @@ def test_an_event_dated_before_a_step_its_guard_needs_is_422_naming_the_step(
     manager_api.fire(case_id, "schedule_publication", on="2023-08-02", planned_on="2023-09-29")
     response = manager_api.fire(case_id, "send_advance_copy", on="2023-08-01")
     assert response.json["error"]["fields"]["on"] == (
-        "The date cannot be before the date the publication date was planned (2023-08-02)"
+        "The date cannot be before the date the publication date was planned (2 August 2023)"
     )
     for partner, day in (("local_authority", "03"), ("police", "04"), ("health", "02")):
         signed = as_user(leads[partner]).fire(case_id, "sign_off", on=f"2023-08-{day}")
@@ -261,7 +262,7 @@ def test_an_event_dated_before_a_step_its_guard_needs_is_422_naming_the_step(
     response = manager_api.fire(case_id, "send_advance_copy", on="2023-08-03")
     assert response.status_code == 422
     assert response.json["error"]["fields"]["on"] == (
-        "The date cannot be before the last sign-off of the final report (2023-08-04)"
+        "The date cannot be before the last sign-off of the final report (4 August 2023)"
     )
     assert snapshot(manager_api, case_id)["state"] == "approval"
     assert manager_api.fire(case_id, "send_advance_copy", on="2023-08-04").status_code == 200
@@ -275,7 +276,7 @@ def test_a_panel_told_before_the_la_became_aware_is_422(manager_api, case_id):
     assert response.status_code == 422
     assert response.json["error"]["fields"] == {
         "panel_informed_on": (
-            "The date cannot be before the date the local authority became aware (2023-03-01)"
+            "The date cannot be before the date the local authority became aware (1 March 2023)"
         )
     }
     assert snapshot(manager_api, case_id)["hold"] is None

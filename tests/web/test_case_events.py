@@ -272,7 +272,7 @@ def test_date_messages(web, business_manager, typed, message):
 def test_a_date_before_the_la_became_aware_shows_the_services_message_on_on(web, business_manager):
     browser = web(business_manager)
     case = make_case(business_manager)  # the LA became aware on 1 March 2023
-    expected = "The date cannot be before the date the local authority became aware (2023-03-01)"
+    expected = "The date cannot be before the date the local authority became aware (1 March 2023)"
     response = fire(browser, case.id, "place_hold", "2023-02-28", reason="inquest")
     assert response.status_code == 200
     assert f'<a href="#on-day">{expected}</a>' in text(response)

@@ -17,6 +17,7 @@ import pytest
 from transitions import MachineError
 
 from workflows import cases as workflow
+from workflows.calendar import long_date
 from workflows.cases import allowed_events, events_from, record_facts, refusal, trigger
 
 STATES = (
@@ -461,7 +462,9 @@ def test_send_advance_copy_too_close_to_publication_across_a_bank_holiday(
     case = ready_case("approval")
     reason = refusal(case, "send_advance_copy", {}, on)
     assert reason is not None
-    assert "at least 7 working days before the planned publication date (2023-09-01)" in reason
+    assert (
+        "at least 7 working days before the planned publication date (1 September 2023)" in reason
+    )
     assert f"it is {gap} before it" in reason
 
 
@@ -501,7 +504,7 @@ def test_publish_waits_7_working_days_after_the_advance_copy(
     reason = refusal(case, "publish", {"kind": "full", "pseudonym": "Child Q"}, too_early)
     assert reason == (
         "The report cannot be published until 7 working days after the advance copy was sent "
-        f"({sent_on.isoformat()}); this date is {gap} working days after it."
+        f"({long_date(sent_on)}); this date is {gap} working days after it."
     )
     assert refusal(case, "publish", {"kind": "full", "pseudonym": "Child Q"}, first_allowed) is None
 
@@ -517,7 +520,7 @@ def test_a_new_publication_date_must_leave_7_working_days_after_the_advance_copy
     reason = refusal(case, "schedule_publication", {"planned_on": planned_on}, date(2023, 8, 23))
     assert reason == (
         "The publication date must be at least 7 working days after the advance copy was sent "
-        f"(2023-08-22); {planned_on.isoformat()} is {gap} working days after it."
+        f"(22 August 2023); {long_date(planned_on)} is {gap} working days after it."
     )
     allowed = {"planned_on": date(2023, 9, 1)}
     assert refusal(case, "schedule_publication", allowed, date(2023, 8, 23)) is None
@@ -600,7 +603,7 @@ def test_a_refusal_counts_one_working_day_in_the_singular() -> None:
     )
     moved = {"planned_on": date(2023, 8, 23)}
     assert refusal(case, "schedule_publication", moved, date(2023, 8, 22)).endswith(
-        "2023-08-23 is 1 working day after it."
+        "23 August 2023 is 1 working day after it."
     )
 
 

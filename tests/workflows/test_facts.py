@@ -123,7 +123,7 @@ def test_on_cannot_be_in_the_future() -> None:
 
 def test_on_cannot_be_before_the_la_became_aware() -> None:
     assert errors_of("notify", {"on": "2023-02-28"}) == {
-        "on": "The date cannot be before the date the local authority became aware (2023-03-01)"
+        "on": "The date cannot be before the date the local authority became aware (1 March 2023)"
     }
     on, _ = clean("notify", {"on": "2023-03-01"}, TODAY, LA_AWARE, LA_AWARE_REASON)
     assert on == LA_AWARE
@@ -132,7 +132,8 @@ def test_on_cannot_be_before_the_la_became_aware() -> None:
 def test_on_cannot_be_before_the_case_entered_its_state() -> None:
     errors = errors_of("submit_final_report", {"on": "2023-07-31"}, ENTERED, ENTERED_REASON)
     assert errors == {
-        "on": "The date cannot be before the date the case entered its current state (2023-08-01)"
+        "on": "The date cannot be before the date the case entered its current state "
+        "(1 August 2023)"
     }
     on, _ = clean("submit_final_report", {"on": "2023-08-01"}, TODAY, ENTERED, ENTERED_REASON)
     assert on == ENTERED
@@ -325,7 +326,7 @@ def test_the_panel_cannot_have_been_told_before_the_la_became_aware() -> None:
         check("1995-01-01")
     assert error.value.fields == {
         "panel_informed_on": (
-            "The date cannot be before the date the local authority became aware (2023-03-01)"
+            "The date cannot be before the date the local authority became aware (1 March 2023)"
         )
     }
     # Told before the hold was placed, even before the case entered its state: that is fine.
