@@ -22,7 +22,7 @@ from casework.services.case_timeline import ClockMark, HoldSpan, Stage, Timeline
 from casework.services.case_views import KEY_DATES, allowed_events_for, clock_view
 from casework.services.cases import case_history, read_case
 from casework.services.today import LONDON, london_today
-from casework.services.wording import long_date, weekday_date
+from casework.services.wording import long_date, status_words
 from workflows import cases as workflow
 from workflows.clocks import ClockSettings
 
@@ -185,28 +185,6 @@ class CasePageView:
     holds: list[HoldSpan]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
-def clock_words(
-    status: str, days_left: int | None, days_late: int | None, due_on: date | None, today: date
-) -> str:
-    """A clock's status as its tag says it: "Due in 3 working days", "Met late by 2 …"."""
-    if status == "running":
-        if days_left:
-            return f"Due in {_plural(days_left, 'working day')}"
-        # No working day is left, yet the due date may be ahead: a Saturday, seen on the Friday.
-        if due_on is None or due_on <= today:
-            return "Due today"
-        return f"Due on {weekday_date(due_on)}"
-    if status == "overdue":
-        return f"Overdue by {_plural(days_late, 'working day')}" if days_late else "Overdue"
-    if status == "met_late":
-        return f"Met late by {_plural(days_late, 'working day')}" if days_late else "Met late"
-    return {"met": "Met", "paused": "Paused", "cancelled": "Cancelled"}.get(status, "Not started")
-
-
 def _in_london(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(LONDON)
 
@@ -295,7 +273,7 @@ def _clocks(
         if note:
             told = "has been told" if note["panel_informed"] else "has not been told"
             hold_note = f"On hold ({note['reason'].replace('_', ' ')}); the Panel {told}."
-        words = clock_words(
+        words = status_words(
             status, view["working_days_left"], view["working_days_late"], clock.due_on, today
         )
         lines.append(

@@ -36,8 +36,10 @@ def test_alerts_are_each_persons_own_with_days_worked_out_when_viewed(
     assert [a.rung for a in seen] == ["escalated", "due_soon"]
     assert seen[1].case_reference == case.reference and seen[1].pseudonym == "Child R"
     assert (seen[1].status, seen[1].working_days_left) == ("running", 1)
+    assert seen[1].status_words == "Due in 1 working day"  # in the words of the case page
     later = alerts_for(business_manager, date(2023, 3, 16))
     assert (later[0].status, later[0].working_days_late) == ("overdue", 6)
+    assert later[0].status_words == "Overdue by 6 working days"
 
     mark_alert_read(business_manager, seen[0].id)
     mark_alert_read(business_manager, seen[0].id)  # twice is harmless
@@ -49,7 +51,8 @@ def test_alerts_are_each_persons_own_with_days_worked_out_when_viewed(
         mark_alert_read(business_manager, 999_999)
 
     fire_event(business_manager, case.id, "notify", {"on": "2023-03-16"})
-    assert alerts_for(business_manager, date(2023, 3, 17))[0].status == "met_late"
+    met = alerts_for(business_manager, date(2023, 3, 17))[0]
+    assert (met.status, met.status_words) == ("met_late", "Met late by 6 working days")
 
 
 def _digests(smtp_server):

@@ -14,6 +14,7 @@ from casework.models import Case, Clock
 from casework.services import case_list, case_pages
 from casework.services.case_timeline import ClockMark, HoldSpan, Stage, draw_timeline
 from casework.services.events import fire_event
+from casework.services.wording import status_words
 from tests.factories import advance_case, grant_access, make_case
 
 
@@ -452,7 +453,7 @@ def test_clock_tags_say_the_status_in_working_days(web, business_manager, leads,
 
 def test_clock_words():
     def words(status, days_left, days_late, due_on=date(2024, 6, 14), today=date(2024, 6, 14)):
-        return case_pages.clock_words(status, days_left, days_late, due_on, today)
+        return status_words(status, days_left, days_late, due_on, today)
 
     assert words("running", 1, None) == "Due in 1 working day"
     assert words("running", 0, None) == "Due today"

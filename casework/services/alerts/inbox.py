@@ -14,6 +14,7 @@ from casework.services.alerts.messages import CLOCK_WORDS
 from casework.services.errors import NotFound
 from casework.services.permissions import READS_THROUGH_REQUESTS, visible_cases_clause
 from casework.services.today import london_today
+from casework.services.wording import status_words
 from workflows.clocks import status, working_days_late, working_days_left
 
 
@@ -32,6 +33,7 @@ class AlertView:
     status: str  # the clock's status on the day viewed: running, overdue, met, ...
     working_days_left: int | None
     working_days_late: int | None
+    status_words: str  # as the case page's tag says it: "Due in 3 working days", "Overdue"
     created_at: datetime
     read: bool
     request_id: int | None = None  # an agency request's clock: its contributors' page
@@ -89,6 +91,8 @@ def alerts_for(
             paused=clock.paused,
             on=on,
         )
+        left = working_days_left(now_status, clock.due_on, on, closures)
+        late = working_days_late(now_status, clock.due_on, clock.met_on, on, closures)
         views.append(
             AlertView(
                 id=alert.id,
@@ -102,10 +106,9 @@ def alerts_for(
                 alert_due_on=alert.due_on,
                 due_on=clock.due_on,
                 status=now_status,
-                working_days_left=working_days_left(now_status, clock.due_on, on, closures),
-                working_days_late=working_days_late(
-                    now_status, clock.due_on, clock.met_on, on, closures
-                ),
+                working_days_left=left,
+                working_days_late=late,
+                status_words=status_words(now_status, left, late, clock.due_on, on),
                 created_at=alert.created_at,
                 read=alert.read_at is not None,
                 request_id=clock.agency_request_id,
