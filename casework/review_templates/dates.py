@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from workflows.calendar import long_date
+
 PARTS = ("day", "month", "year")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class DateProblem(ValueError):
@@ -53,8 +41,7 @@ def parse_parts(day: str, month: str, year: str) -> date | None:
 
 def display_date(iso: str) -> str:
     """'2024-01-02' as GOV.UK writes it: '2 January 2024'."""
-    on = date.fromisoformat(iso)
-    return f"{on.day} {MONTHS[on.month - 1]} {on.year}"
+    return long_date(date.fromisoformat(iso))
 
 
 def date_parts(iso: str | None) -> tuple[str, str, str]:
