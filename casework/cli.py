@@ -15,7 +15,7 @@ from casework.services.clocks import clocks_due
 from casework.services.errors import DomainError
 from casework.services.partnerships import create_partnership
 from casework.services.today import london_today
-from casework.services.users import create_api_token, create_user
+from casework.services.users import create_api_token, create_user, revoke_api_tokens
 from workflows.cases import PARTNERS
 from workflows.facts import parse_date
 
@@ -75,6 +75,19 @@ def create_token_command(email: str) -> None:
         _fail(error)
     click.echo(f"API token for {email.strip().lower()} (shown once):")
     click.echo(token)
+
+
+@cli.command("revoke-tokens")
+@click.option("--email", required=True)
+def revoke_tokens_command(email: str) -> None:
+    """Revoke every API token of a person: they stop working at once, for good."""
+    try:
+        revoked = revoke_api_tokens(email)
+    except DomainError as error:
+        _fail(error)
+    click.echo(
+        f"Revoked {revoked} API token{'s' if revoked != 1 else ''} of {email.strip().lower()}."
+    )
 
 
 @cli.command("demo-data")

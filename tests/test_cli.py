@@ -126,3 +126,39 @@ def test_sweep_and_digest_run_for_a_day_and_refuse_the_future(app, business_mana
         assert refused.exit_code != 0 and "in the future" in refused.output
         assert "Traceback" not in refused.output
     assert "real date" in run(app, "sweep", "--on", "2023-02-30").output
+
+
+def test_revoking_a_persons_tokens_stops_them_for_good(app, db):
+    run(app, "create-partnership", "--name", "Eastvale SCP", "--code", "EVSCP")
+    run(
+        app,
+        "create-user",
+        "--partnership",
+        "EVSCP",
+        "--email",
+        "lead@eastvale.example.org",
+        "--name",
+        "A Lead",
+        "--role",
+        "partner_lead",
+        "--partner",
+        "police",
+    )
+    tokens = [
+        run(app, "create-token", "--email", "lead@eastvale.example.org").output.split()[-1]
+        for _ in range(2)
+    ]
+    assert all(user_for_token(token) is not None for token in tokens)
+
+    result = run(app, "revoke-tokens", "--email", "Lead@Eastvale.example.org")
+    assert result.exit_code == 0, result.output
+    assert "Revoked 2 API tokens of lead@eastvale.example.org." in result.output
+    assert all(user_for_token(token) is None for token in tokens)
+    again = run(app, "revoke-tokens", "--email", "lead@eastvale.example.org")
+    assert "Revoked 0 API tokens" in again.output
+    fresh = run(app, "create-token", "--email", "lead@eastvale.example.org").output.split()[-1]
+    assert user_for_token(fresh) is not None  # a new token works; the old ones stay revoked
+
+    unknown = run(app, "revoke-tokens", "--email", "nobody@y.org")
+    assert unknown.exit_code != 0 and "There is no user" in unknown.output
+    assert "Traceback" not in unknown.output

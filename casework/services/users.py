@@ -6,11 +6,12 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from casework.extensions import db
 from casework.models import Agency, ApiToken, User
+from casework.models.time import utcnow
 from casework.services.errors import Conflict, Invalid, NotFound
 from casework.services.partnerships import get_partnership_by_code
 from workflows.cases import PARTNERS
@@ -106,6 +107,21 @@ def create_api_token(email: str) -> str:
     db.session.add(ApiToken(user=user, token_hash=_token_hash(token)))
     db.session.commit()
     return token
+
+
+def revoke_api_tokens(email: str) -> int:
+    """Revoke every API token of the user with `email` (a leaked one, someone leaving);
+    returns how many were still in use. Deactivation stops tokens only while it lasts."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"There is no user with the email {email}.")
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return revoked
 
 
 def user_for_token(token: str) -> User | None:
