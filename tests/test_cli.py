@@ -12,18 +12,15 @@ def run(app, *args: str):
     return result
 
 
-def test_set_up_a_partnership_a_user_and_a_token(app, db):
-    result = run(app, "create-partnership", "--name", "Eastvale SCP", "--code", "evscp")
-    assert result.exit_code == 0, result.output
-    assert "EVSCP" in result.output
-
-    result = run(
+def create_lead(app, email: str):
+    """`create-user` for a police partner lead of the EVSCP partnership."""
+    return run(
         app,
         "create-user",
         "--partnership",
         "EVSCP",
         "--email",
-        "Lead@Eastvale.example.org",
+        email,
         "--name",
         "A Lead",
         "--role",
@@ -31,6 +28,14 @@ def test_set_up_a_partnership_a_user_and_a_token(app, db):
         "--partner",
         "police",
     )
+
+
+def test_set_up_a_partnership_a_user_and_a_token(app, db):
+    result = run(app, "create-partnership", "--name", "Eastvale SCP", "--code", "evscp")
+    assert result.exit_code == 0, result.output
+    assert "EVSCP" in result.output
+
+    result = create_lead(app, "Lead@Eastvale.example.org")
     assert result.exit_code == 0, result.output
     password_line = result.output.strip().splitlines()[-1]
     assert password_line.startswith("Password: ") and len(password_line) > 20
@@ -130,20 +135,7 @@ def test_sweep_and_digest_run_for_a_day_and_refuse_the_future(app, business_mana
 
 def test_revoking_a_persons_tokens_stops_them_for_good(app, db):
     run(app, "create-partnership", "--name", "Eastvale SCP", "--code", "EVSCP")
-    run(
-        app,
-        "create-user",
-        "--partnership",
-        "EVSCP",
-        "--email",
-        "lead@eastvale.example.org",
-        "--name",
-        "A Lead",
-        "--role",
-        "partner_lead",
-        "--partner",
-        "police",
-    )
+    create_lead(app, "lead@eastvale.example.org")
     tokens = [
         run(app, "create-token", "--email", "lead@eastvale.example.org").output.split()[-1]
         for _ in range(2)

@@ -65,6 +65,13 @@ def plan(manager, case_id: int, on: date | str, planned_on: str) -> None:
     fire_event(manager, case_id, "schedule_publication", {"on": on, "planned_on": planned_on})
 
 
+def every_rung_once(smtp_server, managers) -> None:
+    """Each manager got each rung of the advance copy clock, in order, and no email twice."""
+    for manager in managers:
+        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
+    assert max(smtp_server.message_ids().values()) == 1
+
+
 def advance_copy_subjects(smtp_server, manager) -> list[str]:
     return [rung_of(s) for s in smtp_server.subjects_to(manager.email) if "advance copy" in s]
 
@@ -188,9 +195,7 @@ def test_a_rung_superseded_while_the_due_date_was_elsewhere_comes_when_it_moves_
 
     run_days(day, first["overdue"])
 
-    for manager in managers:
-        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
-    assert max(smtp_server.message_ids().values()) == 1
+    every_rung_once(smtp_server, managers)
 
 
 def test_a_rung_delivered_before_the_due_date_moved_and_back_is_not_sent_again(
@@ -319,9 +324,7 @@ def test_delivery_waits_for_an_event_bringing_the_due_date_back(
 
     run_days(day, first["overdue"])
 
-    for manager in managers:
-        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
-    assert max(smtp_server.message_ids().values()) == 1
+    every_rung_once(smtp_server, managers)
 
 
 def test_an_email_gone_stale_after_delivery_locked_the_cases_waits_for_the_next_run(
@@ -349,9 +352,7 @@ def test_an_email_gone_stale_after_delivery_locked_the_cases_waits_for_the_next_
 
     run_days(day, first["overdue"])
 
-    for manager in managers:
-        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
-    assert max(smtp_server.message_ids().values()) == 1
+    every_rung_once(smtp_server, managers)
 
 
 def test_a_case_delivery_has_locked_can_be_read_while_an_event_on_it_waits(
@@ -384,9 +385,7 @@ def test_a_case_delivery_has_locked_can_be_read_while_an_event_on_it_waits(
 
     run_days(day, first["overdue"])
 
-    for manager in managers:
-        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
-    assert max(smtp_server.message_ids().values()) == 1
+    every_rung_once(smtp_server, managers)
 
 
 def test_delivery_releases_thousands_of_claims_at_once_with_one_parameter(business_manager):
@@ -477,9 +476,7 @@ def test_an_email_written_again_while_a_deliverer_sends_it_stays_that_deliverers
 
     run_days(day, first["overdue"])
 
-    for manager in managers:
-        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
-    assert max(smtp_server.message_ids().values()) == 1
+    every_rung_once(smtp_server, managers)
 
 
 def test_an_email_sent_after_another_deliverer_superseded_it_is_not_written_again(
@@ -513,9 +510,7 @@ def test_an_email_sent_after_another_deliverer_superseded_it_is_not_written_agai
 
     run_days(day, first["overdue"])
 
-    for manager in managers:
-        assert advance_copy_subjects(smtp_server, manager) == ["Due soon", "Due", "Overdue"]
-    assert max(smtp_server.message_ids().values()) == 1
+    every_rung_once(smtp_server, managers)
 
 
 def test_an_email_dropped_because_its_person_left_keeps_the_rung_claimed(

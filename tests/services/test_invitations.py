@@ -17,31 +17,37 @@ FIRST = "first password chosen"
 SECOND = "second password chosen"
 
 
+def meanwhile(app, monkeypatch, action) -> None:
+    """Make the next `accept_invitation` read its link, then wait while `action` runs and
+    commits in another request (another thread, its own session), as if at the same moment."""
+    real_invitation_for = auth.invitation_for
+
+    def read_then_wait(token: str):
+        invitation = real_invitation_for(token)
+        monkeypatch.setattr(auth, "invitation_for", real_invitation_for)
+
+        def other_request() -> None:
+            with app.app_context():
+                try:
+                    action()
+                finally:
+                    _db.session.remove()
+
+        thread = threading.Thread(target=other_request)
+        thread.start()
+        thread.join(timeout=20)
+        return invitation
+
+    monkeypatch.setattr(auth, "invitation_for", read_then_wait)
+
+
 def test_two_uses_of_one_link_at_once_set_one_password(app, admin_user, monkeypatch):
     user, token = invite_user(
         admin_user, name="New Person", email="new@nscp.example.org", role="scrutineer"
     )
     user_id = user.id
-    real_invitation_for = auth.invitation_for
-
-    def the_other_tab_first(token_: str):
-        """Both tabs have read the link as unused; the other one saves first."""
-        invitation = real_invitation_for(token_)
-        monkeypatch.setattr(auth, "invitation_for", real_invitation_for)
-
-        def other_tab() -> None:
-            with app.app_context():
-                try:
-                    auth.accept_invitation(token, SECOND, SECOND)
-                finally:
-                    _db.session.remove()
-
-        thread = threading.Thread(target=other_tab)
-        thread.start()
-        thread.join(timeout=20)
-        return invitation
-
-    monkeypatch.setattr(auth, "invitation_for", the_other_tab_first)
+    # Both tabs have read the link as unused; the other one saves first.
+    meanwhile(app, monkeypatch, lambda: auth.accept_invitation(token, SECOND, SECOND))
     with pytest.raises(NotFound):
         auth.accept_invitation(token, FIRST, FIRST)
 
@@ -59,24 +65,11 @@ def test_a_link_cannot_be_used_while_its_person_is_being_deactivated(app, admin_
         admin_user, name="New Person", email="new@nscp.example.org", role="scrutineer"
     )
     user_id, admin_id = user.id, admin_user.id
-    real_invitation_for = auth.invitation_for
-
-    def deactivated_meanwhile(token_: str):
-        invitation = real_invitation_for(token_)
-
-        def deactivate() -> None:
-            with app.app_context():
-                try:
-                    set_user_active(_db.session.get(User, admin_id), user_id, False)
-                finally:
-                    _db.session.remove()
-
-        thread = threading.Thread(target=deactivate)
-        thread.start()
-        thread.join(timeout=20)
-        return invitation
-
-    monkeypatch.setattr(auth, "invitation_for", deactivated_meanwhile)
+    meanwhile(
+        app,
+        monkeypatch,
+        lambda: set_user_active(_db.session.get(User, admin_id), user_id, False),
+    )
     with pytest.raises(NotFound):
         auth.accept_invitation(token, FIRST, FIRST)
     _db.session.expire_all()
