@@ -45,6 +45,10 @@ class User(db.Model):
     partnership: Mapped[Partnership] = relationship()
     agency: Mapped[Agency | None] = relationship()
 
+    # Not a column: how many of their alerts were unread when the person was loaded for a
+    # page (`services.auth.load_user`, in the same statement); None when loaded another way.
+    unread_alerts = None
+
 
 class ApiToken(db.Model):
     """An API token: only its SHA-256 is kept, the token itself is shown once."""

@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.extensions import db
 from casework.models import Invitation, SignInFailure, User
 from casework.models.time import utcnow
+from casework.services.alerts.inbox import unread_alerts_column
 from casework.services.errors import DomainError, Invalid, NotFound
+from casework.services.today import london_today
 
 MAX_FAILURES = 5
 LOCK_WINDOW = timedelta(minutes=15)
@@ -139,10 +142,24 @@ def load_user(session_id: str) -> User | None:
     user_id, _, generation = str(session_id).partition(".")
     if not (_ascii_digits(user_id) and _ascii_digits(generation)) or int(user_id) >= 2**31:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or str(user.session_generation) != generation:
+    row = db.session.execute(
+        _signed_in_user(), {"user_id": int(user_id), "today": london_today()}
+    ).first()
+    if row is None:
+        return None
+    user, user.unread_alerts = row
+    if not user.active or str(user.session_generation) != generation:
         return None
     return user
+
+
+@cache
+def _signed_in_user() -> Select[tuple[User, int]]:
+    """The person and their unread alert count, in one statement built once: every page
+    asks it, and building it cost as much as running it."""
+    return select(User, unread_alerts_column(bindparam("today"))).where(
+        User.id == bindparam("user_id")
+    )
 
 
 def sign_out_everywhere(user: User) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, false, select
+from sqlalchemy.sql.elements import BindParameter
 
 from casework.models import Case, CaseAccess, User
 from casework.services.errors import NotPermitted
@@ -32,16 +33,26 @@ def visible_cases_clause(user: User, today: date) -> ColumnElement[bool]:
     if user.role in SEES_ALL_CASES:
         return Case.partnership_id == user.partnership_id
     if user.role in SEES_GRANTED_CASES:
-        granted = exists(
-            select(CaseAccess.id).where(
-                CaseAccess.case_id == Case.id,
-                CaseAccess.user_id == user.id,
-                CaseAccess.revoked_at.is_(None),
-                CaseAccess.until_on >= today,
-            )
-        )
-        return and_(Case.partnership_id == user.partnership_id, granted)
+        return and_(Case.partnership_id == user.partnership_id, granted(user.id, today))
     return false()
+
+
+def granted(
+    user_id: int | ColumnElement[int], today: date | BindParameter[date]
+) -> ColumnElement[bool]:
+    """A live grant of `Case` to the user: for `visible_cases_clause`, and for queries that
+    name the person as a column (the alerts still theirs, counted as the person loads)."""
+    return exists(
+        select(CaseAccess.id)
+        .where(
+            CaseAccess.case_id == Case.id,
+            CaseAccess.user_id == user_id,
+            CaseAccess.revoked_at.is_(None),
+            CaseAccess.until_on >= today,
+        )
+        # The case and the person come from the enclosing query, however deep it nests this.
+        .correlate_except(CaseAccess)
+    )
 
 
 def require_case_reader(user: User) -> None:

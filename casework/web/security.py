@@ -16,7 +16,6 @@ from flask_wtf.csrf import CSRFProtect, validate_csrf
 from wtforms.validators import ValidationError
 
 from casework.request_checks import refusal
-from casework.services.alerts import unread_alert_count
 from casework.services.auth import load_user, sign_out_everywhere
 
 IDLE_LIMIT = timedelta(minutes=30)
@@ -81,10 +80,9 @@ def _start_request():
         # Every request, so the limit counts from the last one exactly (stored once a minute,
         # someone was signed out up to a minute early).
         session["last_seen"] = moment.timestamp()
-        if request.method == "GET":
-            # The unread count every page shows, asked now in the request's first transaction:
-            # asked while rendering, after a service has committed, it cost a second one.
-            g.unread_alerts = unread_alert_count(current_user)
+        # The unread count every page shows came with the person (`load_user`): asked while
+        # rendering, after a service has committed, it would cost another transaction.
+        g.unread_alerts = current_user.unread_alerts
         return None
     if _is_public() or request.endpoint is None:
         return None

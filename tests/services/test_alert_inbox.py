@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import func
 
 from casework.services.alerts import (
     alerts_for,
@@ -144,3 +145,58 @@ def test_a_contributors_alerts_go_with_a_cancelled_request(business_manager, lea
 
     assert alerts_for(police, date(2023, 3, 17)) == []
     assert unread_alert_count(police) == 0
+
+
+def test_the_unread_count_follows_who_may_see_the_case_for_every_role(
+    business_manager, partnership, other_partnership, admin_user
+):
+    """The count asked with the signed-in person (`load_user`) states the visibility rule in
+    SQL of its own: it must agree with `visible_cases_clause` for every role and grant."""
+    from sqlalchemy import select
+
+    from casework.extensions import db
+    from casework.models import Alert, Case, Clock
+    from casework.services.auth import load_user
+    from casework.services.permissions import visible_cases_clause
+    from casework.services.today import london_today
+    from tests.factories import grant_access
+
+    today = london_today()
+    mine, other = make_case(business_manager), make_case(business_manager)
+    people = {
+        "manager": business_manager,
+        "lead": make_user(partnership, "partner_lead", partner="police"),
+        "scrutineer": make_user(partnership, "scrutineer"),
+        "panel, granted": make_user(partnership, "panel_member"),
+        "panel, grant ended yesterday": make_user(partnership, "panel_member"),
+        "panel, no grant": make_user(partnership, "panel_member"),
+        "reviewer, granted": make_user(partnership, "reviewer"),
+        "admin": admin_user,
+        "another partnership's manager": make_user(other_partnership, "business_manager"),
+    }
+    grant_access(mine.id, people["panel, granted"], business_manager, today)
+    grant_access(mine.id, people["panel, grant ended yesterday"], business_manager, date.min)
+    grant_access(other.id, people["reviewer, granted"], business_manager, today)
+    clocks = db.session.scalars(select(Clock).where(Clock.case_id.in_([mine.id, other.id]))).all()
+    for person in people.values():
+        for clock in clocks:
+            db.session.add(Alert(user_id=person.id, clock_id=clock.id, rung="due", due_on=today))
+    db.session.commit()
+
+    for name, person in people.items():
+        visible = db.session.scalars(
+            select(Case.id).where(
+                Case.id.in_([mine.id, other.id]), visible_cases_clause(person, today)
+            )
+        ).all()
+        expected = db.session.scalar(
+            select(func.count(Alert.id))
+            .join(Clock, Clock.id == Alert.clock_id)
+            .where(Alert.user_id == person.id, Clock.case_id.in_(visible))
+        )
+        loaded = load_user(person.get_id())
+        assert (name, unread_alert_count(person)) == (name, expected)
+        assert (name, loaded.unread_alerts) == (name, expected)
+        db.session.expire_all()
+    assert unread_alert_count(people["panel, granted"]) > 0  # the test sees something
+    assert unread_alert_count(people["panel, no grant"]) == 0
