@@ -6,14 +6,28 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import ColumnElement, Row, and_, false, func, not_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    not_,
+    select,
+    true,
+)
 from sqlalchemy.orm import contains_eager
 
 from casework.extensions import db
 from casework.models import AlertClaim, Case, Clock, User
 from casework.services.errors import Invalid
-from casework.services.partnerships import clock_settings
+from casework.services.partnerships import clock_settings, closures_column, parse_closures
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from casework.services.today import london_today
 from workflows.cases import TERMINAL_STATES
@@ -249,15 +263,45 @@ def clocks_due(on: date, partnership_id: int | None = None) -> list[DueClock]:
     return _due(on, mine)
 
 
+@dataclass
+class PartnershipDue:
+    """A partnership's clocks at a rung of the alert ladder: the first few of each kind, with
+    how many there are in all, and the closure days to count their working days by."""
+
+    overdue: list[DueClock]  # past their due date, the longest overdue first
+    overdue_total: int
+    due: list[DueClock]  # due soon or due today, the soonest first
+    due_total: int
+    closures: frozenset[date]
+
+
 def partnership_clocks_due(
     on: date, partnership_id: int, limit: int, *, escalated_only: bool = False
-) -> dict[bool, tuple[list[DueClock], int]]:
-    """The partnership's clocks at a rung on `on`, split into overdue (True: past their due
-    date) and not yet (False: due soon or due), each the first `limit` (the longest
-    overdue or the soonest due first) with how many there are in all.
+) -> PartnershipDue:
+    """The partnership's clocks at a rung on `on`, split into overdue (past their due date)
+    and not yet (due soon or due), each the first `limit` with how many there are in all.
 
-    One statement: the home page asked four, each reading the same index range again.
-    """
+    One statement, built once (the home page asked four, each reading the same index range
+    again, and building it each time cost as much as running it)."""
+    rows = db.session.execute(
+        _partnership_due_statement(escalated_only),
+        {"on": on, "partnership_id": partnership_id, "limit": limit},
+    )
+    shown: dict[bool, list[DueClock]] = {True: [], False: []}
+    totals = {True: 0, False: 0}
+    closures = None
+    for row in rows:
+        shown[bool(row.late)].append(_due_clock(row, on))
+        totals[bool(row.late)] = row.total
+        closures = row.closures
+    return PartnershipDue(
+        shown[True], totals[True], shown[False], totals[False], frozenset(parse_closures(closures))
+    )
+
+
+@cache
+def _partnership_due_statement(escalated_only: bool) -> Select:
+    on, partnership_id = bindparam("on", type_=Date), bindparam("partnership_id", type_=Integer)
     # Overdue from the day after the due date, a weekend or bank holiday included, as its
     # status says; the overdue rung (when the alert goes) waits for the next working day.
     late = Clock.due_on < on
@@ -276,17 +320,15 @@ def partnership_clocks_due(
         )
         .subquery()
     )
-    rows = db.session.execute(
-        select(ranked, *_case_columns(ranked.c.case_id))
-        .where(ranked.c.n <= limit)
+    return (
+        select(
+            ranked,
+            *_case_columns(ranked.c.case_id),
+            closures_column(partnership_id).label("closures"),
+        )
+        .where(ranked.c.n <= bindparam("limit", type_=Integer))
         .order_by(ranked.c.late, ranked.c.n)
     )
-    shown: dict[bool, list[DueClock]] = {True: [], False: []}
-    totals = {True: 0, False: 0}
-    for row in rows:
-        shown[bool(row.late)].append(_due_clock(row, on))
-        totals[bool(row.late)] = row.total
-    return {late: (shown[late], totals[late]) for late in (True, False)}
 
 
 _DUE_COLUMNS = (

@@ -10,8 +10,7 @@ from sqlalchemy import and_, exists, not_, or_, select
 from casework.extensions import db
 from casework.models import Case, SignOff, User
 from casework.services.cases import list_cases
-from casework.services.clocks import DueClock, partnership_clocks_due
-from casework.services.partnerships import closure_days
+from casework.services.clocks import DueClock, PartnershipDue, partnership_clocks_due
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from workflows.calendar import working_days_between
 
@@ -45,27 +44,27 @@ def worklist(user: User, today: date) -> Worklist:
     require_case_reader(user)
     if user.role == "business_manager":
         due = partnership_clocks_due(today, user.partnership_id, LIMIT)
-        (overdue, work.overdue_total), (soon, work.due_soon_total) = due[True], due[False]
-        work.overdue, work.due_soon = _items(user, today, overdue, soon)
+        work.overdue, work.due_soon = _items(today, due)
+        work.overdue_total, work.due_soon_total = due.overdue_total, due.due_total
         work.more = work.overdue_total > LIMIT or work.due_soon_total > LIMIT
     elif user.role == "partner_lead":
         work.awaiting_sign_off = _awaiting_sign_off(user, today)
         due = partnership_clocks_due(today, user.partnership_id, LIMIT, escalated_only=True)
-        escalated, _total = due[True]  # escalated clocks are all overdue
-        work.escalated = _items(user, today, escalated, [])[0]
+        work.escalated = _items(today, due)[0]  # escalated clocks are all overdue
     elif user.role != "agency_contributor":  # contributors work from their requests
         page = list_cases(user, per_page=LIMIT)
         work.cases, work.more = page.items, page.total > LIMIT
     return work
 
 
-def _items(
-    user: User, today: date, overdue: list[DueClock], soon: list[DueClock]
-) -> tuple[list[WorkItem], list[WorkItem]]:
+def _items(today: date, due: PartnershipDue) -> tuple[list[WorkItem], list[WorkItem]]:
     """Working days late or left, counted only for the clocks shown."""
-    closures = closure_days(user.partnership_id) if overdue or soon else frozenset()
-    late = [WorkItem(d, True, working_days_between(d.due_on, today, closures)) for d in overdue]
-    left = [WorkItem(d, False, working_days_between(today, d.due_on, closures)) for d in soon]
+    late = [
+        WorkItem(d, True, working_days_between(d.due_on, today, due.closures)) for d in due.overdue
+    ]
+    left = [
+        WorkItem(d, False, working_days_between(today, d.due_on, due.closures)) for d in due.due
+    ]
     return late, left
 
 

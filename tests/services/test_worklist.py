@@ -83,3 +83,26 @@ def test_a_scrutineer_sees_cases_not_clocks(business_manager, partnership):
 
     assert [c.id for c in work.cases] == [case.id]
     assert work.overdue == work.escalated == []
+
+
+def test_working_days_late_and_left_skip_the_partnerships_closure_days(
+    business_manager, other_manager
+):
+    """The days are counted by the partnership's own closure days (read with the clocks), not
+    another partnership's. Days are added straight to the table: the service refuses past
+    days, and these tests run in March 2023."""
+    from casework.extensions import db
+    from casework.models import ClosureDay
+
+    due_8th = make_case(business_manager, la_aware_on="2023-03-01")  # overdue 2 days on Fri 10
+    due_13th = make_case(business_manager, la_aware_on="2023-03-06")  # 1 working day left
+    for manager, day in ((business_manager, 9), (other_manager, 13)):
+        db.session.add(
+            ClosureDay(partnership_id=manager.partnership_id, day=date(2023, 3, day), name="Shut")
+        )
+    db.session.commit()
+
+    work = worklist(business_manager, FRIDAY)
+
+    assert _shown(work.overdue) == [(due_8th.reference, "notification", 1)]
+    assert _shown(work.due_soon) == [(due_13th.reference, "notification", 1)]
