@@ -26,6 +26,7 @@ from casework.services.agency_requests import (
 )
 from casework.services.partnerships import clock_settings
 from casework.services.today import LONDON, london_today
+from casework.services.wording import plural, weekday_date
 from workflows.calendar import add_working_days, working_days_between
 
 
@@ -39,6 +40,7 @@ class RequestLine:
     due_on: date
     working_days_left: int | None  # open and not yet due
     working_days_late: int | None  # overdue, or submitted after the due date
+    days_words: str  # "2 working days left", "Due on Saturday 11 March 2023", "1 working day late"
     submitted_on: date | None
     amendment_round: int
     has_contributor: bool  # the agency has an active contributor to answer it
@@ -129,6 +131,19 @@ def _status(request: AgencyRequest, clock: Clock | None, today: date) -> str:
     return "returned_for_amendment" if request.amendment_round else "open"
 
 
+def _days_words(status: str, left: int | None, late: int | None, due_on: date, today: date) -> str:
+    if status == "overdue":
+        return f"{plural(late or 0, 'working day')} late"
+    if left is not None:
+        if left:
+            return f"{plural(left, 'working day')} left"
+        # No working day left, yet the due date may be ahead: a Saturday, seen on the Friday.
+        return "Due today" if due_on <= today else f"Due on {weekday_date(due_on)}"
+    if late:
+        return f"Submitted {plural(late, 'working day')} late"
+    return ""
+
+
 def _line(
     request: AgencyRequest, case: Case, contributors: set[int], today: date, closures
 ) -> RequestLine:
@@ -151,6 +166,7 @@ def _line(
         due_on=due_on,
         working_days_left=left,
         working_days_late=late,
+        days_words=_days_words(status, left, late, due_on, today),
         submitted_on=request.submitted_on,
         amendment_round=request.amendment_round,
         has_contributor=request.agency_id in contributors,

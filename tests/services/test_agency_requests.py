@@ -136,6 +136,28 @@ def test_a_due_date_can_be_given_and_must_be_after_today(business_manager, case,
     assert error.value.fields == {"due_on": "The due date must be after today"}
 
 
+def test_the_days_left_are_said_in_words_a_weekend_due_date_included(
+    business_manager, case, agencies
+):
+    """Due on Saturday 25 March 2023: on the Friday no working day is left, yet it is not due
+    "today"; the list said so."""
+    saturday = send_one(business_manager, case, agencies["school"], due_on=date(2023, 3, 25))
+    friday = send_one(business_manager, case, agencies["police"], due_on=date(2023, 3, 24))
+    monday = send_one(business_manager, case, agencies["health"], due_on=date(2023, 3, 27))
+
+    def words(on: date) -> dict[int, str]:
+        lines = request_overview(business_manager, case.id, today=on).requests
+        return {line.id: line.days_words for line in lines}
+
+    assert words(date(2023, 3, 24)) == {
+        saturday.id: "Due on Saturday 25 March 2023",
+        friday.id: "Due today",
+        monday.id: "1 working day left",
+    }
+    assert words(date(2023, 3, 27))[friday.id] == "1 working day late"
+    assert words(date(2023, 3, 20))[monday.id] == "5 working days left"
+
+
 def test_closure_days_count_as_non_working(business_manager, admin_user, case, agencies):
     from casework.services.admin_settings import add_closure_day
 
