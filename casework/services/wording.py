@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from workflows.calendar import long_date
 
-__all__ = ["clock_time", "long_date", "plural", "status_words", "weekday_date"]
+__all__ = ["clock_time", "date_at_time", "long_date", "plural", "status_words", "weekday_date"]
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -24,6 +24,11 @@ def clock_time(moment: datetime) -> str:
     """2:05pm, 12:30am: the 12-hour clock, no leading zero, as GOV.UK writes times."""
     hour = moment.hour % 12 or 12
     return f"{hour}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def date_at_time(moment: datetime) -> str:
+    """8 March 2023 at 2:05pm."""
+    return f"{long_date(moment)} at {clock_time(moment)}"
 
 
 def plural(n: int, word: str) -> str:

@@ -8,7 +8,7 @@ from govuk_frontend_wtf.main import wtforms_errors
 from wtforms.fields import DateField
 
 from casework.services.alerts import unread_alert_count
-from casework.services.wording import clock_time, long_date
+from casework.services.wording import clock_time, date_at_time, long_date
 
 ROLE_NAMES = {
     "business_manager": "Business manager",
@@ -25,6 +25,7 @@ def init_template_helpers(app: Flask) -> None:
     app.context_processor(_context)
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(clock_time, "clock_time")
+    app.add_template_filter(date_at_time, "date_at_time")
     app.add_template_filter(words, "words")
     app.add_template_global(error_summary, "error_summary")
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from casework.services.wording import clock_time, long_date, weekday_date
+from casework.services.wording import clock_time, date_at_time, long_date, weekday_date
 
 
 def test_every_month_by_its_english_name() -> None:
@@ -43,3 +43,8 @@ def test_weekday_names_on_a_known_week() -> None:
 )
 def test_clock_time_is_twelve_hour_without_leading_zero(hour: int, minute: int, words: str) -> None:
     assert clock_time(datetime(2024, 1, 1, hour, minute)) == words
+
+
+def test_a_moment_is_its_date_at_its_time() -> None:
+    assert date_at_time(datetime(2023, 3, 8, 14, 5)) == "8 March 2023 at 2:05pm"
+    assert date_at_time(datetime(2023, 12, 31, 0, 30)) == "31 December 2023 at 12:30am"
