@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
@@ -73,6 +82,16 @@ def sign_out():
     logout_user()
     session.clear()
     return redirect(url_for("auth.signed_out"))
+
+
+@auth.post("/session/keep-alive")
+def keep_alive():
+    """Typing in a form is activity the server does not see until the form is posted: the
+    pages' script posts here now and then while someone types, and this request, like any
+    other, restarts the 30-minute idle count (`security._start_request`)."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # no content, so no type (and not a page)
+    return response
 
 
 @auth.get("/signed-out")

@@ -36,3 +36,25 @@ def test_another_partnerships_case_is_not_found_by_url(person, business_manager,
     assert response.status == 404
     assert outsider.page.title() == "Page not found – Casework"
     outsider.check(screenshot="not-found")
+
+
+def test_typing_in_a_form_tells_the_server_at_most_once_a_minute(person, business_manager):
+    """So that an answer typed over more than the 30-minute idle time-out is not lost (the
+    server side is tested in tests/web/test_sign_in.py). The page's clock is Playwright's."""
+    manager = person("manager")
+    manager.page.clock.install()
+    manager.sign_in(business_manager)
+    manager.goto("/cases/new")
+    pings = []
+    manager.page.on(
+        "request", lambda r: pings.append(r.url) if r.url.endswith("/session/keep-alive") else None
+    )
+    manager.type_into("Pseudonym (optional)", "Child")  # within the first minute: not yet
+    manager.page.clock.fast_forward("01:01")
+    with manager.page.expect_response(lambda r: r.url.endswith("/session/keep-alive")) as ping:
+        manager.page.keyboard.type(" R")
+    assert ping.value.status == 204
+    manager.page.keyboard.type("x")  # a moment later: not again
+    manager.page.get_by_label("Pseudonym (optional)").evaluate("e => e.value")  # a round trip
+    assert len(pings) == 1
+    manager.check()

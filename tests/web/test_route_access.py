@@ -79,6 +79,8 @@ POST /sign-in                                           302 302 302 302 302 302 
 GET  /sign-out                                          405 405 405 405 405 405 405 405 405 405
 POST /sign-out                                          in  302 302 302 302 302 302 302 302 302
 GET  /signed-out                                        200 200 200 200 200 200 200 200 200 200
+GET  /session/keep-alive                                405 405 405 405 405 405 405 405 405 405
+POST /session/keep-alive                                in  204 204 204 204 204 204 204 204 204
 POST /signed-out                                        405 405 405 405 405 405 405 405 405 405
 GET  /invitations/<token>                               200 200 200 200 200 200 200 200 200 200
 POST /invitations/<token>                               302 302 302 302 302 302 302 302 302 302
@@ -496,6 +498,7 @@ URLS = {
     "/sign-in": lambda w, row: "/sign-in",
     "/sign-out": lambda w, row: "/sign-out",
     "/signed-out": lambda w, row: "/signed-out",
+    "/session/keep-alive": lambda w, row: "/session/keep-alive",
     "/invitations/<token>": lambda w, row: f"/invitations/{w.invitation_token()}",
     "/healthz": lambda w, row: "/healthz",
     "/assets/<path:filename>": lambda w, row: "/assets/casework.css",

@@ -209,6 +209,36 @@ def test_the_idle_time_counts_from_the_last_request(web, manager, monkeypatch):
     assert browser.get("/cases/").status_code == 200
 
 
+def test_typing_in_a_form_keeps_the_session_alive(web, manager, monkeypatch):
+    """The pages' script posts to /session/keep-alive while someone types (at most once a
+    minute): that restarts the idle count, so a long answer is not lost at 30 minutes."""
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    token = browser.csrf_token()
+    start = security.now()
+    assert 'name="casework-keep-alive" content="/session/keep-alive"' in browser.get(
+        "/cases/"
+    ).get_data(as_text=True)
+
+    def ping(at_minute: int, headers: dict) -> int:
+        monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=at_minute))
+        with browser.client.application.app_context():
+            return browser.client.post("/session/keep-alive", headers=headers).status_code
+
+    assert ping(20, {"X-CSRFToken": token}) == 204
+    assert ping(40, {"X-CSRFToken": token}) == 204  # 20 minutes after the last: still in
+    assert ping(45, {}) == 400  # a post like any other: no token, refused
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=74))
+    assert browser.get("/cases/").status_code == 200  # 29 minutes after the last request
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=105))
+    assert browser.get("/cases/").status_code == 302  # 31 minutes: signed out
+
+
+def test_the_keep_alive_is_offered_only_to_someone_signed_in(web):
+    page = web().get("/sign-in").get_data(as_text=True)
+    assert "casework-keep-alive" not in page
+
+
 def test_a_form_posted_after_the_time_out_lands_on_sign_in(web, manager, monkeypatch):
     browser = web()
     sign_in(browser, manager.email, PASSWORD)
