@@ -29,6 +29,7 @@ from casework.services.errors import Invalid
 from casework.services.numbers import whole_number
 from casework.services.permissions import require_may_open_cases
 from casework.web.forms import GovDateField
+from casework.web.security import reads_only
 from workflows.cases import NATURES, PARTNER_NAMES, STATE_CHANGING_EVENTS, STATES
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
@@ -114,6 +115,7 @@ def _page_number() -> int:
 
 
 @cases.get("/")
+@reads_only
 def index():
     filters = CaseFilters(request.args)
     filters.validate()

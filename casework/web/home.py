@@ -5,11 +5,13 @@ from flask_login import current_user
 
 from casework.services.today import london_today
 from casework.services.worklist import worklist
+from casework.web.security import reads_only
 
 home = Blueprint("home", __name__)
 
 
 @home.get("/")
+@reads_only
 def index():
     today = london_today()
     return render_template(

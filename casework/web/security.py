@@ -10,12 +10,13 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect, validate_csrf
 from wtforms.validators import ValidationError
 
 from casework.request_checks import refusal
+from casework.services import transactions
 from casework.services.auth import load_user, sign_out_everywhere
 
 IDLE_LIMIT = timedelta(minutes=30)
@@ -44,6 +45,7 @@ def init_security(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     app.before_request(_start_request)
+    app.teardown_request(lambda _error: transactions.end_reads_only())
     csrf.init_app(app)  # after _start_request: see the module docstring
     from casework.api import api
 
@@ -56,10 +58,22 @@ def _is_public() -> bool:
     return endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("api.")
 
 
+def reads_only(view):
+    """Declare a GET view that only reads (as do the hooks before it): its request runs
+    outside a transaction on PostgreSQL, and any write in it is refused (see
+    `services.transactions.reads_only`). For the pages on the hot path."""
+    view.reads_only = True
+    return view
+
+
 def _start_request():
     if request.endpoint == "static":
         return None  # the GOV.UK assets: public, and nobody's activity
     g.csp_nonce = secrets.token_urlsafe(16)
+    if request.method in ("GET", "HEAD") and getattr(
+        current_app.view_functions.get(request.endpoint), "reads_only", False
+    ):
+        transactions.reads_only()  # before the first statement: loading the person
     if request.blueprint == "api":
         return None  # the API refuses bad text itself, once the token is checked
     why = refusal()

@@ -1,0 +1,92 @@
+"""Pages declared reads-only (`web.security.reads_only`): outside a transaction on PostgreSQL,
+and any write in them refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event, insert, select, update
+
+from casework.extensions import db as _db
+from casework.models import ClosureDay, Partnership
+from casework.services import transactions
+from casework.services.transactions import WriteInReadsOnlyRequest
+from tests.factories import make_case
+
+
+def _statements(app, fetch) -> list[tuple[str, bool]]:
+    """(first words, inside a transaction?) of each statement `fetch()` runs."""
+    seen = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001
+        dbapi = conn.connection.dbapi_connection
+        if conn.dialect.name == "postgresql":
+            inside = dbapi.info.transaction_status.name != "IDLE"
+        else:
+            inside = dbapi.in_transaction
+        seen.append((" ".join(statement.split()[:2]), inside))
+
+    with app.app_context():
+        engine = _db.engine
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        assert fetch().status_code == 200
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    return seen
+
+
+def test_the_home_page_and_the_case_list_hold_no_transaction_the_case_page_does(
+    app, web, business_manager, backend
+):
+    case = make_case(business_manager)
+    browser = web(business_manager)
+    home = _statements(app, lambda: browser.get("/"))
+    listing = _statements(app, lambda: browser.get("/cases/"))
+    page = _statements(app, lambda: browser.get(f"/cases/{case.id}"))
+
+    assert home and listing
+    if backend == "postgresql":  # SQLite opens no transaction to read, either way
+        assert not any(inside for _words, inside in home + listing)
+    # The case page records the read with what it showed: its writes are in a transaction.
+    writes = [inside for words, inside in page if words.startswith("INSERT")]
+    assert writes and all(writes)
+
+
+def test_a_write_in_a_reads_only_request_is_refused_until_it_ends(app, db, partnership):
+    transactions.reads_only()
+    with pytest.raises(WriteInReadsOnlyRequest):
+        _db.session.execute(
+            insert(ClosureDay).values(partnership_id=partnership.id, day=date(2030, 1, 2), name="x")
+        )
+    with pytest.raises(WriteInReadsOnlyRequest):
+        _db.session.execute(update(Partnership).values(name="Renamed"))
+    _db.session.add(ClosureDay(partnership_id=partnership.id, day=date(2030, 1, 3), name="y"))
+    with pytest.raises(WriteInReadsOnlyRequest):
+        _db.session.flush()
+    _db.session.expunge_all()
+    assert _db.session.scalar(select(Partnership.name)) == partnership.name  # reads are fine
+
+    transactions.end_reads_only()
+    _db.session.add(ClosureDay(partnership_id=partnership.id, day=date(2030, 1, 4), name="z"))
+    _db.session.commit()
+    assert _db.session.scalars(select(ClosureDay.name)).all() == ["z"]
+
+
+def test_a_page_declared_reads_only_that_writes_fails_and_writes_nothing(
+    app, web, business_manager, monkeypatch
+):
+    from casework.web import home as home_views
+
+    def writes(user, today):
+        _db.session.execute(update(Partnership).values(name="Written by a page"))
+        _db.session.commit()
+
+    monkeypatch.setattr(home_views, "worklist", writes)
+    browser = web(business_manager)
+    with app.app_context():  # unchecked: a 500 is what is expected
+        response = browser.client.get("/")
+    assert response.status_code == 500
+    _db.session.expire_all()
+    assert _db.session.scalar(select(Partnership.name)) != "Written by a page"
