@@ -8,7 +8,7 @@ from govuk_frontend_wtf.main import wtforms_errors
 
 from casework.services.alerts import unread_alert_count
 from casework.services.wording import clock_time, long_date
-from casework.web.forms import GovDateField
+from casework.web.forms import GovDateField, date_items
 
 ROLE_NAMES = {
     "business_manager": "Business manager",
@@ -27,6 +27,7 @@ def init_template_helpers(app: Flask) -> None:
     app.add_template_filter(clock_time, "clock_time")
     app.add_template_filter(words, "words")
     app.add_template_global(error_summary, "error_summary")
+    app.add_template_global(date_items, "date_items")
 
 
 def words(code: str | None) -> str:
