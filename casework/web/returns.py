@@ -40,6 +40,7 @@ from casework.services.returns_merge import (
     remove_chronology_entry,
     save_section,
 )
+from casework.web.forms import date_error_href
 
 returns = Blueprint("returns", __name__, url_prefix="/requests")
 
@@ -86,10 +87,15 @@ def _posted(names: list[str], multiple: set[str]) -> dict[str, Any]:
     }
 
 
-def _error_list(errors: dict[str, str], date_fields: set[str]) -> list[dict[str, str]]:
-    """The error summary's links: a date's message goes to its day box."""
+def _error_list(
+    errors: dict[str, str], date_fields: set[str], values: dict[str, Any]
+) -> list[dict[str, str]]:
+    """The error summary's links: a date's message goes to its first box at fault."""
     return [
-        {"text": message, "href": f"#{key}-day" if key in date_fields else f"#{key}"}
+        {
+            "text": message,
+            "href": date_error_href(values, key) if key in date_fields else f"#{key}",
+        }
         for key, message in errors.items()
     ]
 
@@ -195,7 +201,7 @@ def section(request_id: int, section_id: str):
         values=values,
         revision=revision,
         errors=errors,
-        error_list=_error_list(errors, dates),
+        error_list=_error_list(errors, dates, values),
         clashes={clash.answer_id: clash for clash in clashes},
         problem=problem,
         not_saved=not_saved,
@@ -249,7 +255,7 @@ def _entry_page(page, heading: str, values, errors, *, entry_id=None, revision=N
         question=question,
         values=values,
         errors=errors,
-        error_list=_error_list(errors, {f"{question.id}-date"}),
+        error_list=_error_list(errors, {f"{question.id}-date"}, values),
         entry_id=entry_id,
         revision=revision,
         labels=ENTRY_FIELDS,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
-from wtforms.fields import DateField
 
 from casework.services.alerts import unread_alert_count
 from casework.services.wording import clock_time, date_at_time, long_date
+from casework.web.forms import GovDateField, date_items
 
 ROLE_NAMES = {
     "business_manager": "Business manager",
@@ -28,6 +28,7 @@ def init_template_helpers(app: Flask) -> None:
     app.add_template_filter(date_at_time, "date_at_time")
     app.add_template_filter(words, "words")
     app.add_template_global(error_summary, "error_summary")
+    app.add_template_global(date_items, "date_items")
 
 
 def words(code: str | None) -> str:
@@ -39,12 +40,13 @@ def words(code: str | None) -> str:
 
 
 def error_summary(form) -> dict:
-    """Params for govukErrorSummary; date fields link to their day box so focus lands there."""
+    """Params for govukErrorSummary; a date links to its first box at fault, for focus to land."""
     params = wtforms_errors(form)
-    date_ids = {f.id for f in form if isinstance(f, DateField)}
+    dates = {f.id: f for f in form if isinstance(f, GovDateField)}
     for item in params["errorList"]:
-        if item["href"].lstrip("#") in date_ids:
-            item["href"] += "-day"
+        field = dates.get(item["href"].lstrip("#"))
+        if field is not None:
+            item["href"] += f"-{field.boxes_at_fault()[0]}"
     return params
 
 

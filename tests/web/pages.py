@@ -25,13 +25,21 @@ class PageParser(HTMLParser):
         self.titles: list[str] = []
         self.ids: list[str] = []
         self.forms: list[dict] = []  # {"method": ..., "has_csrf": ...}
+        self.classes: dict[str, str] = {}  # id -> class attribute
+        self.summary_links: list[str] = []  # the error summary's hrefs, in order
         self._in_title = False
         self._in_head = False
+        self._in_summary_list = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if "id" in attributes:
             self.ids.append(attributes["id"])
+            self.classes[attributes["id"]] = attributes.get("class") or ""
+        if tag == "ul" and "govuk-error-summary__list" in (attributes.get("class") or ""):
+            self._in_summary_list = True
+        elif tag == "a" and self._in_summary_list:
+            self.summary_links.append(attributes.get("href") or "")
         if tag == "head":
             self._in_head = True
         elif tag == "title" and self._in_head:  # not an SVG's <title>
@@ -50,7 +58,9 @@ class PageParser(HTMLParser):
             self.forms[-1]["has_csrf"] = True
 
     def handle_endtag(self, tag):
-        if tag == "title":
+        if tag == "ul":
+            self._in_summary_list = False
+        elif tag == "title":
             self._in_title = False
         elif tag == "head":
             self._in_head = False
@@ -71,6 +81,17 @@ def check_page(response) -> PageParser:
         if form["method"] == "post":
             assert form["has_csrf"], "a POST form without a CSRF token"
     return parser
+
+
+def boxes_in_error(checked, date_id: str) -> list[str]:
+    """Which boxes of the date input `date_id` carry GOV.UK's error style, in order, on a
+    response the WebClient checked (or a PageParser fed some HTML)."""
+    classes = getattr(checked, "page", checked).classes
+    return [
+        box
+        for box in ("day", "month", "year")
+        if "govuk-input--error" in classes[f"{date_id}-{box}"].split()
+    ]
 
 
 class WebClient:

@@ -15,6 +15,7 @@ from casework.services.cases import get_case
 from casework.services.errors import NotFound
 from casework.services.today import london_today
 from tests.factories import grant_access, make_case, make_token, make_user
+from tests.web.pages import boxes_in_error
 
 
 def boxes(day: date) -> list[str]:
@@ -117,6 +118,23 @@ def test_errors_go_beside_the_fields(web, business_manager, panel_member):
     assert '<a href="#until_on-day">The date the access ends must be a real date</a>' in text(
         response
     )
+    assert grant_rows() == []
+
+
+def test_the_end_date_highlights_only_the_box_at_fault(web, business_manager, panel_member):
+    """Month 13 is the month box alone; a real date in the past is wrong as a whole."""
+    case = make_case(business_manager)
+    manager = web(business_manager)
+    form = {"user_id": str(panel_member.id), "purpose": "Panel"}
+    response = manager.post(f"/cases/{case.id}/access", {**form, "until_on": ["30", "13", "2030"]})
+    message = "The date the access ends must be a real date"
+    assert f'<a href="#until_on-month">{message}</a>' in text(response)
+    assert boxes_in_error(response, "until_on") == ["month"]
+
+    yesterday = london_today() - timedelta(days=1)
+    response = manager.post(f"/cases/{case.id}/access", {**form, "until_on": boxes(yesterday)})
+    assert response.page.summary_links == ["#until_on-day"]
+    assert boxes_in_error(response, "until_on") == ["day", "month", "year"]
     assert grant_rows() == []
 
 

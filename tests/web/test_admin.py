@@ -16,6 +16,7 @@ from casework.services import admin_settings
 from casework.services.events import fire_event
 from casework.services.today import london_today
 from tests.factories import make_case, make_user
+from tests.web.pages import boxes_in_error
 
 PASSWORD = "a long enough password"
 
@@ -459,6 +460,21 @@ def test_a_closure_day_that_has_passed_is_refused_beside_the_date(web, admin_use
     assert error_summary(response) == [("#day-day", message)]
     assert 'id="day-error"' in text(response)
     assert count(ClosureDay) == 0 and count(AdminChange) == 0
+
+
+def test_a_closure_days_date_highlights_only_the_box_at_fault(web, admin_user):
+    """Day 32 is the day box alone; a real date already passed is wrong as a whole."""
+    browser = web(admin_user)
+    form = {"name": "Staff training"}
+    response = browser.post("/admin/closure-days/new", {**form, "day": ["32", "3", "2030"]})
+    assert error_summary(response) == [
+        ("#day-day", "The date of the closure day must be a real date")
+    ]
+    assert boxes_in_error(response, "day") == ["day"]
+    yesterday = london_today() - timedelta(days=1)
+    response = browser.post("/admin/closure-days/new", {**form, "day": boxes(yesterday)})
+    assert boxes_in_error(response, "day") == ["day", "month", "year"]
+    assert count(ClosureDay) == 0
 
 
 def test_a_closure_day_that_has_passed_offers_no_removal_and_is_not_removed(web, admin_user):

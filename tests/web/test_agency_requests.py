@@ -23,6 +23,7 @@ from casework.services.agency_clocks import meet_agency_clock
 from casework.services.agency_requests import send_requests
 from casework.services.today import london_today
 from tests.factories import advance_case, grant_access, make_case, make_user
+from tests.web.pages import boxes_in_error
 from workflows.calendar import add_working_days
 
 
@@ -140,6 +141,27 @@ def test_the_case_page_links_to_the_requests_for_managers(web, business_manager,
     link = f'href="/cases/{case.id}/requests"'
     assert link in web(business_manager).get(f"/cases/{case.id}").get_data(as_text=True)
     assert link not in web(scrutineer).get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_due_dates_highlight_only_the_box_at_fault(web, business_manager, case, agencies):
+    """A 2-number year is the year box alone, month 13 the month box; a real date that is
+    not later than the current due date is wrong as a whole."""
+    manager = web(business_manager)
+    path = f"/cases/{case.id}/requests"
+    police = str(agencies["police"].id)
+    response = manager.post(path, {"agency_ids": [police], "due_on": ["1", "4", "30"]})
+    message = "The due date must have a year with 4 numbers"
+    assert f'<a href="#due_on-year">{message}</a>' in text(response)
+    assert boxes_in_error(response, "due_on") == ["year"]
+
+    [request] = send_requests(business_manager, case.id, [agencies["police"].id])
+    path = f"{path}/{request.id}/extend"
+    response = manager.post(path, {"new_due_on": ["1", "13", "2030"], "extend_reason": "Away"})
+    assert response.page.summary_links == ["#new_due_on-month"]
+    assert boxes_in_error(response, "new_due_on") == ["month"]
+    response = manager.post(path, {"new_due_on": boxes(request.due_on), "extend_reason": "Away"})
+    assert response.page.summary_links == ["#new_due_on-day"]
+    assert boxes_in_error(response, "new_due_on") == ["day", "month", "year"]
 
 
 def test_the_request_page_chases_extends_and_cancels(web, business_manager, case, agencies):

@@ -15,6 +15,7 @@ from casework.services.cases import get_case
 from casework.services.events import fire_event
 from casework.services.today import london_today
 from tests.factories import advance_case, grant_access, make_case
+from tests.web.pages import boxes_in_error
 from workflows.cases import EVENTS
 
 
@@ -253,20 +254,33 @@ def test_a_date_that_is_not_real_is_an_error_beside_the_field_and_in_the_summary
     assert state_of(case.id) == "referred"
 
 
+ALL_BOXES = ["day", "month", "year"]
+
+
 @pytest.mark.parametrize(
-    ("typed", "message"),
+    ("typed", "message", "at_fault"),
     [
-        (["", "", ""], "Enter the date"),
-        (["6", "", "2023"], "The date must include a month"),
-        (["", "", "2023"], "The date must include a day and a month"),
-        (["six", "3", "2023"], "The date must be a real date"),
-        (["6", "3", "23"], "The date must have a year with 4 numbers"),
+        (["", "", ""], "Enter the date", ALL_BOXES),
+        (["6", "", "2023"], "The date must include a month", ["month"]),
+        (["6", "3", ""], "The date must include a year", ["year"]),
+        (["", "", "2023"], "The date must include a day and a month", ["day", "month"]),
+        (["six", "3", "2023"], "The date must be a real date", ["day"]),
+        (["6", "13", "2023"], "The date must be a real date", ["month"]),
+        (["31", "4", "2023"], "The date must be a real date", ALL_BOXES),
+        (["6", "3", "23"], "The date must have a year with 4 numbers", ["year"]),
     ],
 )
-def test_date_messages(web, business_manager, typed, message):
+def test_date_messages_highlight_and_link_the_boxes_at_fault(
+    web, business_manager, typed, message, at_fault
+):
+    """GOV.UK: a problem with particular boxes highlights only those, the summary linking to
+    the first; a problem with the date as a whole highlights all three."""
     case = make_case(business_manager)
-    page = text(web(business_manager).post(url(case.id, "place_hold"), {"on": typed}))
-    assert f'<a href="#on-day">{message}</a>' in page
+    form = {"on": typed, "reason": "inquest"}
+    response = web(business_manager).post(url(case.id, "place_hold"), form)
+    assert f'<a href="#on-{at_fault[0]}">{message}</a>' in text(response)
+    assert response.page.summary_links == [f"#on-{at_fault[0]}"]
+    assert boxes_in_error(response, "on") == at_fault
 
 
 def test_a_date_before_the_la_became_aware_shows_the_services_message_on_on(web, business_manager):
@@ -277,6 +291,7 @@ def test_a_date_before_the_la_became_aware_shows_the_services_message_on_on(web,
     assert response.status_code == 200
     assert f'<a href="#on-day">{expected}</a>' in text(response)
     assert 'id="on-error"' in text(response)
+    assert boxes_in_error(response, "on") == ALL_BOXES  # a real date: wrong as a whole
 
     # Through the check page, the service's answer comes back on the form too.
     response = confirm(browser, case.id, "notify", "2023-02-28")

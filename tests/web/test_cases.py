@@ -16,6 +16,7 @@ from casework.services.case_timeline import ClockMark, HoldSpan, Stage, draw_tim
 from casework.services.events import fire_event
 from casework.services.wording import status_words
 from tests.factories import advance_case, grant_access, make_case
+from tests.web.pages import boxes_in_error
 
 
 def on_day(monkeypatch, day: date) -> None:
@@ -285,6 +286,37 @@ def test_the_services_errors_land_beside_the_right_fields(web, business_manager)
         {"nature": "other", "incident_on": ["2", "3", "2023"], "la_aware_on": ["1", "", "23"]},
     )
     assert "must include a month" in text_of(response)
+    assert _db.session.scalar(select(Case.id)) is None
+
+
+def test_a_date_error_highlights_and_links_only_the_boxes_at_fault(web, business_manager):
+    """GOV.UK's date input rule: a date left empty, or a real date that breaks a rule, is
+    wrong as a whole (every box); a missing year is the year box alone."""
+    client = web(business_manager)
+    response = client.post(
+        "/cases/new",
+        {"nature": "death", "incident_on": ["", "", ""], "la_aware_on": ["1", "3", ""]},
+    )
+    page = text_of(response)
+    assert '<a href="#incident_on-day">Enter the date of the incident</a>' in page
+    message = "The date the local authority became aware must include a year"
+    assert f'<a href="#la_aware_on-year">{message}</a>' in page
+    assert response.page.summary_links == ["#incident_on-day", "#la_aware_on-year"]
+    assert boxes_in_error(response, "incident_on") == ["day", "month", "year"]
+    assert boxes_in_error(response, "la_aware_on") == ["year"]
+
+    next_week = date.today() + timedelta(days=7)
+    response = client.post(
+        "/cases/new",
+        {
+            "nature": "other",
+            "incident_on": ["1", "3", "2023"],
+            "la_aware_on": [str(next_week.day), str(next_week.month), str(next_week.year)],
+        },
+    )
+    assert response.page.summary_links == ["#la_aware_on-day"]
+    assert boxes_in_error(response, "la_aware_on") == ["day", "month", "year"]
+    assert boxes_in_error(response, "incident_on") == []
     assert _db.session.scalar(select(Case.id)) is None
 
 

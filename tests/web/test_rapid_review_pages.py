@@ -21,6 +21,7 @@ from tests.services.test_submission_documents import (
     returns_on_a_case,
     sign_and_submit,
 )
+from tests.web.pages import boxes_in_error
 
 FAR = date(2999, 1, 1)
 
@@ -104,6 +105,20 @@ def test_the_meeting_page_puts_every_problem_beside_its_field(web, business_mana
         assert message in page
     assert 'href="#attendee_3_agency"' in page and 'href="#held_on-day"' in page
     assert 'value="DI Sam Okafor"' in page  # what was typed is kept
+    assert meetings(case.id) == 0
+
+
+def test_the_meeting_date_highlights_only_the_box_at_fault(web, business_manager, partnership):
+    """A missing month is the month box alone; a real date before the rapid review began is
+    wrong as a whole."""
+    case = case_in_rapid_review(business_manager)
+    browser = web(business_manager)
+    path = f"/cases/{case.id}/meeting/new"
+    response = browser.post(path, meeting_form(partnership, held_on=["14", "", "2023"]))
+    assert response.page.summary_links == ["#held_on-month"]
+    assert boxes_in_error(response, "held_on") == ["month"]
+    response = browser.post(path, meeting_form(partnership, held_on=["5", "3", "2023"]))
+    assert boxes_in_error(response, "held_on") == ["day", "month", "year"]
     assert meetings(case.id) == 0
 
 

@@ -9,15 +9,18 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import render_template_string
 from sqlalchemy import select
 
 from casework.extensions import db as _db
 from casework.models import AgencyRequest, Clock, ReturnSubmission
+from casework.review_templates import Question
 from casework.services.agency_requests import return_for_amendment, send_requests
 from casework.services.events import fire_event
 from casework.services.returns import request_for
 from casework.services.today import london_today
 from tests.factories import advance_case, make_case, make_user
+from tests.web.pages import PageParser, boxes_in_error
 
 EVENTS = "significant_events"
 
@@ -382,6 +385,39 @@ def test_an_event_dated_outside_1990_to_2099_is_refused_with_the_input_kept(web,
     assert "The date of the event must be between 1990 and 2099" in body
     assert f'href="#{EVENTS}-date-day"' in body and 'value="0001"' in body
     assert "You have not added any events yet." in text(browser.get(listing))
+
+
+def test_an_events_date_highlights_and_links_only_the_box_at_fault(web, police, rid):
+    """Month 13 is the month box alone; a real date in the future is wrong as a whole."""
+    browser = web(police)
+    post_section(browser, rid, "involvement_check", {"had_involvement": "yes"})
+    add = f"/requests/{rid}/chronology/{EVENTS}/add"
+    page = browser.post(add, event("10", "13", "2023"))
+    message = "The date of the event must be a real date"
+    assert f'<a href="#{EVENTS}-date-month">{message}</a>' in text(page)
+    assert boxes_in_error(page, f"{EVENTS}-date") == ["month"]
+
+    next_week = london_today() + timedelta(days=7)
+    page = browser.post(add, event(str(next_week.day), str(next_week.month), str(next_week.year)))
+    assert "The date of the event must be today or in the past" in text(page)
+    assert page.page.summary_links == [f"#{EVENTS}-date-day"]
+    assert boxes_in_error(page, f"{EVENTS}-date") == ["day", "month", "year"]
+
+
+def test_a_date_question_highlights_only_the_box_at_fault(app):
+    """A template's date question (none is shipped yet) follows the same rule."""
+    question = Question(id="met_on", type="date", label="When did you meet?", mandatory=True)
+    macro = '{% from "returns/_macros.html" import question_field %}'
+    with app.test_request_context():
+        rendered = render_template_string(
+            macro + "{{ question_field(q, values, errors) }}",
+            q=question,
+            values={"met_on-day": "3", "met_on-month": "", "met_on-year": "2023"},
+            errors={"met_on": "The date must include a month"},
+        )
+    parser = PageParser()
+    parser.feed(rendered)
+    assert boxes_in_error(parser, "met_on") == ["month"]
 
 
 def test_changing_an_event_someone_else_removed_shows_the_clash(web, police, colleague, rid):
