@@ -107,10 +107,10 @@ GET  /cases/<int:case_id>/events/<event> notify         in  200 403 404 403 404 
 POST /cases/<int:case_id>/events/<event> notify         in  302 403 404 403 404 404 403 403 404
 GET  /cases/<int:case_id>/events/<event> sign_off       in  200 200 404 403 404 404 403 403 404
 POST /cases/<int:case_id>/events/<event> sign_off       in  302 302 404 403 404 404 403 403 404
-# Access grants: business managers only (an admin sees no case: 404)
+# Access grants: business managers only (an admin sees no case: 404); taking back asks first
 GET  /cases/<int:case_id>/access                        in  200 403 404 403 404 404 403 404 404
 POST /cases/<int:case_id>/access                        in  302 403 404 403 404 404 403 404 404
-GET  /cases/<int:case_id>/access/<int:grant_id>/revoke  405 405 405 405 405 405 405 405 405 405
+GET  /cases/<int:case_id>/access/<int:grant_id>/revoke  in  200 403 404 403 404 404 403 404 404
 POST /cases/<int:case_id>/access/<int:grant_id>/revoke  in  302 403 404 403 404 404 403 404 404
 # Requests to agencies: business managers only (an admin sees no case: 404)
 GET  /cases/<int:case_id>/requests                      in  200 403 404 403 404 404 403 404 404
