@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from casework.extensions import db
@@ -64,18 +64,28 @@ def _status(access: CaseAccess, user: User, today: date) -> str:
     return "live" if user.role in SEES_GRANTED_CASES else "role_changed"
 
 
+def _not_ended(user: User) -> tuple:
+    """The grants of `user` neither taken back nor ended: an ended grant stays "Ended"."""
+    return (
+        CaseAccess.user_id == user.id,
+        CaseAccess.revoked_at.is_(None),
+        CaseAccess.until_on >= london_today(),
+    )
+
+
 def take_back_all(actor: User, user: User) -> None:
     """Take back every grant `user` holds that has not ended (on deactivation, or a move to a
     role without grants), recorded as taken back by `actor`. The caller commits."""
     db.session.execute(
         update(CaseAccess)
-        .where(
-            CaseAccess.user_id == user.id,
-            CaseAccess.revoked_at.is_(None),
-            CaseAccess.until_on >= london_today(),  # an ended grant stays "Ended"
-        )
+        .where(*_not_ended(user))
         .values(revoked_at=utcnow(), revoked_by_id=actor.id)
     )
+
+
+def count_grants_to_take_back(user: User) -> int:
+    """How many grants `take_back_all` would take back from `user` now."""
+    return db.session.scalar(select(func.count()).select_from(CaseAccess).where(*_not_ended(user)))
 
 
 def _case_for_manager(actor: User, case_id: int) -> Case:
@@ -102,18 +112,34 @@ _GRANTED_BY = aliased(User, name="granted_by")
 
 def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[Grant]:
     """Who holds access to the case through a grant (live ones first)."""
-    today = today or london_today()
     if actor.role not in ("business_manager", "partner_lead", "scrutineer"):
         return []
+    grants = _grants(case, today or london_today())
+    return sorted(grants, key=lambda g: not g.live)
+
+
+def grant_to_take_back(actor: User, case_id: int, grant_id: int) -> tuple[Case, Grant]:
+    """The case and one of its grants, for the page that asks a business manager to confirm
+    taking it back: refused as `revoke_access` refuses (NotFound for a case the actor may not
+    see or a grant not on it, NotPermitted unless a business manager). Changes nothing."""
+    case = _case_for_manager(actor, case_id)
+    found = _grants(case, london_today(), CaseAccess.id == grant_id)
+    if not found:
+        raise NotFound("There is no such grant on this case.")
+    return case, found[0]
+
+
+def _grants(case: Case, today: date, *where) -> list[Grant]:
+    """The case's grants (those matching `where`), oldest first."""
     granted_by = _GRANTED_BY
     rows = db.session.execute(
         select(CaseAccess, User, granted_by.name)
         .join(User, User.id == CaseAccess.user_id)
         .join(granted_by, granted_by.id == CaseAccess.granted_by_id)
-        .where(CaseAccess.case_id == case.id)
+        .where(CaseAccess.case_id == case.id, *where)
         .order_by(CaseAccess.id)
     ).all()
-    grants = [
+    return [
         Grant(
             access.id,
             user.id,
@@ -128,7 +154,6 @@ def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[
         )
         for access, user, granted_by_name in rows
     ]
-    return sorted(grants, key=lambda g: not g.live)
 
 
 def grantable_users(actor: User) -> list[User]:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from casework.extensions import db
 from casework.models import Agency, Invitation, Partnership, User
 from casework.models.time import utcnow
-from casework.services.access import take_back_all
+from casework.services.access import count_grants_to_take_back, take_back_all
 from casework.services.admin import (
     clean_name,
     record_change,
@@ -343,13 +343,38 @@ def change_role(
     return changed
 
 
-def set_user_active(actor: User, user_id: int, active: bool) -> User:
-    """Deactivate (or reactivate) someone: their sessions, API tokens and unused invitation
-    links stop working, and reactivation brings back only the tokens."""
+def _someone_else(actor: User, user_id: int) -> User:
+    """A user of the partnership an admin may deactivate or reactivate: not themselves."""
     require_admin(actor)
     user = _user(actor, user_id)
     if user.id == actor.id:
         raise NotPermitted("You cannot deactivate yourself.")
+    return user
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    """What deactivating someone would end, for the page that asks an admin to confirm it."""
+
+    person: Person
+    invitation_expires_at: datetime | None  # their latest unused link, if any
+    grants: int  # their grants to cases that would be taken back
+
+
+def deactivation_of(actor: User, user_id: int) -> Deactivation:
+    """What deactivating `user_id` would end, refused as `set_user_active` refuses it (an admin
+    only, a user of their partnership, not themselves). Changes nothing."""
+    user = _someone_else(actor, user_id)
+    detail = get_user(actor, user.id)
+    return Deactivation(
+        detail.person, detail.invitation_expires_at, count_grants_to_take_back(user)
+    )
+
+
+def set_user_active(actor: User, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) someone: their sessions, API tokens and unused invitation
+    links stop working, and reactivation brings back only the tokens."""
+    user = _someone_else(actor, user_id)
     _take_turns(actor)
     if user.active != active:
         record_change(actor, f"user {user.id}", "active", user.active, active)

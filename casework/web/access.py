@@ -3,12 +3,13 @@
 Only business managers see this page: another partnership's case is a 404, anyone else a 403
 (the services decide both). The page lists every grant, live or not, with a button to take
 back each live one, and a form to give a panel member, reviewer or contributor access for a
-purpose until a date.
+purpose until a date. Taking back asks first: the button leads to a page that says what will
+happen, whose red button takes the access back.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 from casework.services.access import (
     case_for_grants,
     grant_access,
+    grant_to_take_back,
     grantable_users,
     grants_for_case,
     revoke_access,
@@ -95,8 +97,24 @@ def index(case_id: int):
     )
 
 
-@access.post("/<int:grant_id>/revoke")
+# Why a grant's confirmation page is not shown: it can no longer be taken back.
+ALREADY = {"taken_back": "was already taken back", "expired": "has already ended"}
+
+
+@access.route("/<int:grant_id>/revoke", methods=["GET", "POST"])
 def revoke(case_id: int, grant_id: int):
-    person = revoke_access(current_user._get_current_object(), case_id, grant_id)
-    flash(f"{person.name} no longer has access to this case.", "success")
-    return redirect(url_for("access.index", case_id=case_id))
+    me = current_user._get_current_object()
+    if request.method == "POST":
+        person = revoke_access(me, case_id, grant_id)
+        flash(f"{person.name} no longer has access to this case.", "success")
+        return redirect(url_for("access.index", case_id=case_id))
+    case, grant = grant_to_take_back(me, case_id, grant_id)  # refused as taking it back is
+    if not grant.may_take_back:  # a page left open, or the address typed again
+        flash(f"{grant.user_name}'s access to this case {ALREADY[grant.status]}.", "info")
+        return redirect(url_for("access.index", case_id=case_id))
+    return render_template(
+        "access/revoke.html",
+        title=f"Take back {grant.user_name}'s access to {case.reference}?",
+        case=case,
+        grant=grant,
+    )

@@ -42,6 +42,7 @@ from casework.services.admin_settings import (
 )
 from casework.services.admin_users import (
     change_role,
+    deactivation_of,
     get_user,
     invite_user,
     list_users,
@@ -253,11 +254,21 @@ def change_user_role(user_id: int):
     )
 
 
-@admin.post("/users/<int:user_id>/deactivate")
+@admin.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 def deactivate_user(user_id: int):
-    user = set_user_active(_me(), user_id, False)
-    flash(f"{user.name} is deactivated and can no longer sign in.", "success")
-    return redirect(url_for("admin.user", user_id=user_id))
+    if request.method == "POST":
+        user = set_user_active(_me(), user_id, False)
+        flash(f"{user.name} is deactivated and can no longer sign in.", "success")
+        return redirect(url_for("admin.user", user_id=user_id))
+    # The page that asks first, refused as deactivating is; it changes nothing.
+    deactivation = deactivation_of(_me(), user_id)
+    name = deactivation.person.name
+    if not deactivation.person.active:
+        flash(f"{name} is already deactivated.", "info")
+        return redirect(url_for("admin.user", user_id=user_id))
+    return render_template(
+        "admin/deactivate_user.html", deactivation=deactivation, title=f"Deactivate {name}?"
+    )
 
 
 @admin.post("/users/<int:user_id>/reactivate")

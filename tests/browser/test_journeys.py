@@ -24,7 +24,7 @@ from tests.browser.helpers import (
     summary_value,
     write,
 )
-from tests.factories import advance_case, make_case
+from tests.factories import advance_case, grant_access, make_case
 from workflows.cases import PARTNER_NAMES
 
 
@@ -326,3 +326,47 @@ def test_a_scrutineer_and_a_panel_member_find_no_action(
     watcher.check()
     assert watcher.page.get_by_role("link", name="Open a case").count() == 0
     assert_no_action_anywhere(watcher, case, "case-as-scrutineer")
+
+
+def test_taking_back_access_and_deactivating_someone_ask_first(
+    person, business_manager, admin_user, panel_member
+):
+    """Each button leads to a question; Cancel changes nothing; the red button acts."""
+    case = make_case(business_manager, pseudonym="Child T")
+    grant_access(case.id, panel_member, business_manager, london_today() + timedelta(days=30))
+    name = panel_member.name
+
+    manager = person("manager")
+    manager.sign_in(business_manager)
+    manager.goto(f"/cases/{case.id}/access")
+    page = manager.page
+    manager.press_button(f"Take back access from {name}")
+    manager.check(screenshot="take-back-access")
+    question = f"Take back {name}'s access to {case.reference}?"
+    assert page.get_by_role("heading", level=1).inner_text() == question
+    assert page.title() == f"{question} – Casework"
+    follow(manager, page.get_by_role("link", name="Cancel", exact=True))
+    assert "Has access" in page.locator("table").inner_text()
+    manager.press_button(f"Take back access from {name}")
+    manager.check()
+    manager.press_button("Take back access")
+    manager.check()
+    assert banner(manager) == f"{name} no longer has access to this case."
+    assert "Taken back" in page.locator("table").inner_text()
+
+    admin = person("admin")
+    admin.sign_in(admin_user)
+    admin.goto(f"/admin/users/{panel_member.id}")
+    page = admin.page
+    admin.press_button(f"Deactivate {name}")
+    admin.check(screenshot="deactivate-user")
+    assert page.get_by_role("heading", level=1).inner_text() == f"Deactivate {name}?"
+    assert "signed out everywhere" in page.inner_text("main")
+    follow(admin, page.get_by_role("link", name="Cancel", exact=True))
+    assert summary_value(admin, "Status") == "Active"
+    admin.press_button(f"Deactivate {name}")
+    admin.check()
+    admin.press_button(f"Deactivate {name}")
+    admin.check()
+    assert banner(admin) == f"{name} is deactivated and can no longer sign in."
+    assert summary_value(admin, "Status") == "Deactivated"

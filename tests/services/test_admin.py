@@ -137,6 +137,7 @@ def test_other_roles_cannot_administer(partnership, role, admin_user):
         lambda: admin_users.reinvite_user(actor, target.id),
         lambda: admin_users.change_role(actor, target.id, role="reviewer"),
         lambda: admin_users.set_user_active(actor, target.id, False),
+        lambda: admin_users.deactivation_of(actor, target.id),
         lambda: admin.list_agencies(actor),
         lambda: admin.add_agency(actor, "A school"),
         lambda: admin.rename_agency(actor, police.id, "Constabulary"),
@@ -177,6 +178,8 @@ def test_a_business_manager_lists_users_but_changes_no_role(business_manager, pa
     with pytest.raises(NotPermitted):
         admin_users.set_user_active(business_manager, panel_member.id, False)
     with pytest.raises(NotPermitted):
+        admin_users.deactivation_of(business_manager, panel_member.id)
+    with pytest.raises(NotPermitted):
         admin.list_agencies(business_manager)
     with pytest.raises(NotPermitted):
         admin_settings.get_settings(business_manager)
@@ -190,6 +193,7 @@ def test_another_partnerships_user_and_agency_are_not_found(
         lambda: admin_users.get_user(admin_user, other_manager.id),
         lambda: admin_users.change_role(admin_user, other_manager.id, role="reviewer"),
         lambda: admin_users.set_user_active(admin_user, other_manager.id, False),
+        lambda: admin_users.deactivation_of(admin_user, other_manager.id),
         lambda: admin_users.reinvite_user(admin_user, other_manager.id),
         lambda: admin.get_agency(admin_user, theirs.id),
         lambda: admin.rename_agency(admin_user, theirs.id, "Mine now"),
@@ -251,6 +255,8 @@ def test_nobody_changes_their_own_role_or_deactivates_themselves(admin_user):
         admin_users.change_role(admin_user, admin_user.id, role="business_manager")
     with pytest.raises(NotPermitted):
         admin_users.set_user_active(admin_user, admin_user.id, False)
+    with pytest.raises(NotPermitted):
+        admin_users.deactivation_of(admin_user, admin_user.id)
     assert admin_users.get_user(admin_user, admin_user.id).may_change is False
     assert admin_user.role == "admin" and admin_user.active
 

@@ -40,7 +40,13 @@ def can_see(user, case_id: int) -> bool:
 
 
 def revoke_paths(page: str) -> list[str]:
-    return re.findall(r'action="(/cases/\d+/access/\d+/revoke)"', page)
+    """Where the list's "Take back access" buttons lead: the page that asks first."""
+    return re.findall(r'href="(/cases/\d+/access/\d+/revoke)"', page)
+
+
+def main(response) -> str:
+    page = text(response)
+    return page[page.index("<main") : page.index("</main>")]
 
 
 def test_giving_and_taking_back_access(web, client, business_manager, panel_member):
@@ -74,6 +80,7 @@ def test_giving_and_taking_back_access(web, client, business_manager, panel_memb
     assert client.get(f"/api/v1/cases/{case.id}", headers=token).status_code == 200
 
     [revoke] = revoke_paths(page)
+    assert manager.get(revoke).status_code == 200  # asks first
     done = manager.post(revoke)
     assert done.status_code == 302
     page = text(manager.get(done.headers["Location"]))
@@ -83,6 +90,102 @@ def test_giving_and_taking_back_access(web, client, business_manager, panel_memb
     assert client.get(f"/api/v1/cases/{case.id}", headers=token).status_code == 404
     assert manager.post(revoke).status_code == 302  # taking back twice changes nothing
     assert grant_rows() == [(panel_member.id, True)]
+
+
+def test_taking_back_asks_first_and_changes_nothing_until_confirmed(
+    web, client, business_manager, panel_member
+):
+    case = make_case(business_manager, pseudonym="Child T")
+    until = london_today() + timedelta(days=30)
+    grant_access(case.id, panel_member, business_manager, until)
+    grant_id = _db.session.query(CaseAccess).one().id
+    manager = web(business_manager)
+    token = {"Authorization": f"Bearer {make_token(panel_member)}"}
+
+    listed = text(manager.get(f"/cases/{case.id}/access"))
+    ask = f"/cases/{case.id}/access/{grant_id}/revoke"
+    assert revoke_paths(listed) == [ask]  # a link to the page that asks, not a form that acts
+    assert f'action="{ask}"' not in listed
+
+    response = manager.get(ask)
+    question = f"Take back {panel_member.name}'s access to {case.reference}?"
+    assert response.status_code == 200 and response.title == f"{question} – Casework"
+    page = main(response)
+    assert f'<h1 class="govuk-heading-l">{question}</h1>' in page
+    assert "rapid review panel" in page and f"{until.day} {until:%B %Y}" in page
+    assert f"{panel_member.name} will no longer see this case" in page
+    # One form, posting back to this address (with a CSRF token: checked by WebClient), whose
+    # only button is the red one; and a way back that changes nothing.
+    assert page.count("<form") == 1 and '<form method="post" novalidate>' in page
+    assert re.findall(r'<button[^>]*class="([^"]*)"[^>]*>\s*([^<]*?)\s*</button>', page) == [
+        ("govuk-button govuk-button--warning", "Take back access")
+    ]
+    [cancel] = re.findall(r'<a class="govuk-link" href="([^"]+)">Cancel</a>', page)
+    assert cancel == f"/cases/{case.id}/access"
+    back = manager.get(cancel)
+    assert back.status_code == 200 and back.title == f"Who has access – {case.reference} – Casework"
+    assert "Has access" in text(back) and "no longer has access" not in text(back)
+
+    # Looking at the question took nothing back.
+    assert grant_rows() == [(panel_member.id, False)]
+    assert can_see(panel_member, case.id)
+    assert client.get(f"/api/v1/cases/{case.id}", headers=token).status_code == 200
+
+    done = manager.post(ask)  # the red button
+    assert done.status_code == 302 and done.headers["Location"] == f"/cases/{case.id}/access"
+    assert f"{panel_member.name} no longer has access to this case." in text(
+        manager.get(done.headers["Location"])
+    )
+    assert grant_rows() == [(panel_member.id, True)]
+    assert not can_see(panel_member, case.id)
+    assert client.get(f"/api/v1/cases/{case.id}", headers=token).status_code == 404
+
+
+def test_a_grant_taken_back_or_ended_is_not_asked_about_again(web, business_manager, panel_member):
+    """From a page left open, or the address again: back to the list, saying why."""
+    reviewer = make_user(panel_member.partnership, "reviewer")
+    case = make_case(business_manager)
+    grant_access(case.id, panel_member, business_manager, london_today() + timedelta(days=30))
+    grant_access(case.id, reviewer, business_manager, date(2023, 3, 31))
+    taken_back, ended = [a.id for a in _db.session.query(CaseAccess).order_by(CaseAccess.id)]
+    manager = web(business_manager)
+    manager.get(manager.post(f"/cases/{case.id}/access/{taken_back}/revoke").headers["Location"])
+    for grant_id, why in (
+        (taken_back, f"{panel_member.name}'s access to this case was already taken back."),
+        (ended, f"{reviewer.name}'s access to this case has already ended."),
+    ):
+        response = manager.get(f"/cases/{case.id}/access/{grant_id}/revoke")
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/cases/{case.id}/access"
+        assert why in text(manager.get(response.headers["Location"]))
+    # Nothing changed: the ended grant stays "Ended", not "Taken back".
+    assert sorted(grant_rows()) == sorted([(panel_member.id, True), (reviewer.id, False)])
+
+
+def test_the_page_that_asks_is_refused_as_taking_back_is(
+    web, business_manager, police_lead, scrutineer, panel_member, other_manager, admin_user
+):
+    case = make_case(business_manager)
+    other = make_case(business_manager)
+    grant_access(case.id, panel_member, business_manager, date(2099, 1, 1))
+    grant_id = _db.session.query(CaseAccess).one().id
+    ask = f"/cases/{case.id}/access/{grant_id}/revoke"
+    expected = {
+        police_lead: 403,
+        scrutineer: 403,
+        panel_member: 403,  # sees the case through the grant, but may not manage grants
+        other_manager: 404,  # another partnership's case
+        admin_user: 404,  # sees no case at all
+    }
+    for user, status in expected.items():
+        response = web(user).get(ask)
+        assert response.status_code == status, user.role
+        assert case.reference not in text(response) and "Take back" not in text(response)
+    manager = web(business_manager)
+    assert manager.get(f"/cases/{other.id}/access/{grant_id}/revoke").status_code == 404
+    assert manager.get(f"/cases/{case.id}/access/{2**40}/revoke").status_code == 404
+    assert manager.get(f"/cases/{2**40}/access/{grant_id}/revoke").status_code == 404
+    assert grant_rows() == [(panel_member.id, False)]
 
 
 def test_ended_grants_are_listed_without_a_button(web, business_manager, panel_member):
@@ -264,6 +367,8 @@ def test_a_grant_that_does_not_work_now_says_why_and_can_be_taken_back(
     held = case_page[case_page.index("Who holds access") :]
     assert "Role changed: no access" in held
     grant_id = _db.session.query(CaseAccess).one().id
+    ask = text(manager.get(f"/cases/{case.id}/access/{grant_id}/revoke"))
+    assert f"{panel_member.name} cannot see this case now (role changed: no access)" in ask
     manager.post(f"/cases/{case.id}/access/{grant_id}/revoke")
     assert grant_rows() == [(panel_member.id, True)]
 

@@ -11,11 +11,19 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from casework.extensions import db as _db
-from casework.models import AdminChange, Agency, Clock, ClosureDay, Partnership, User
+from casework.models import (
+    AdminChange,
+    Agency,
+    CaseAccess,
+    Clock,
+    ClosureDay,
+    Partnership,
+    User,
+)
 from casework.services import admin_settings
 from casework.services.events import fire_event
 from casework.services.today import london_today
-from tests.factories import make_case, make_user
+from tests.factories import grant_access, make_case, make_user
 from tests.web.pages import boxes_in_error
 
 PASSWORD = "a long enough password"
@@ -92,6 +100,7 @@ def test_every_admin_page_renders_for_an_admin(web, admin_user, panel_member, sc
         "/admin/users/invite": "Invite a user",
         f"/admin/users/{panel_member.id}": f"{panel_member.name} – Users",
         f"/admin/users/{panel_member.id}/role": f"Change role – {panel_member.name}",
+        f"/admin/users/{panel_member.id}/deactivate": f"Deactivate {panel_member.name}?",
         f"/admin/users/{panel_member.id}/invitation-link": (
             f"Invitation link for {panel_member.name}"
         ),
@@ -261,6 +270,97 @@ def test_an_admin_changes_a_role_and_deactivates_someone(web, admin_user, partne
     browser.post(f"/admin/users/{lead.id}/reactivate")
     _db.session.expire_all()
     assert _db.session.get(User, lead.id).active
+
+
+def test_deactivating_asks_first_and_says_what_it_ends(web, admin_user, business_manager):
+    """The user page's button leads to a question that changes nothing; its red button
+    deactivates: signed out, the unused link expired, the grant taken back."""
+    from casework.services.auth import create_invitation
+
+    person = make_user(admin_user.partnership, "panel_member")
+    person.password_hash = None  # invited, not yet signed up
+    _db.session.commit()
+    link = f"/invitations/{create_invitation(person, admin_user)}"
+    case = make_case(business_manager)
+    grant_access(case.id, person, business_manager, london_today() + timedelta(days=30))
+    their_session = web(person)
+    browser = web(admin_user)
+    ask = f"/admin/users/{person.id}/deactivate"
+
+    page = text(browser.get(f"/admin/users/{person.id}"))
+    assert f'href="{ask}"' in page  # a link to the question, not a form that acts
+    assert f'action="{ask}"' not in page
+
+    response = browser.get(ask)
+    assert response.status_code == 200
+    assert response.title == f"Deactivate {person.name}? – Casework"
+    page = text(response)
+    main = page[page.index("<main") : page.index("</main>")]
+    assert f'<h1 class="govuk-heading-l">Deactivate {person.name}?</h1>' in main
+    for said in (
+        "they are signed out everywhere at once and cannot sign in",
+        "their API tokens stop working",
+        "their invitation link, which works until",
+        "their access to 1 case, given by a business manager, is taken back",
+        "their invitation links and their access to cases do not come back",
+    ):
+        assert said in main, said
+    # One form, posting back to this address (with a CSRF token: checked by WebClient), whose
+    # only button is the red one; and a way back.
+    assert main.count("<form") == 1 and '<form method="post" novalidate>' in main
+    assert re.findall(r'<button[^>]*class="([^"]*)"[^>]*>\s*([^<]*?)\s*</button>', main) == [
+        ("govuk-button govuk-button--warning", f"Deactivate {person.name}")
+    ]
+    [cancel] = re.findall(r'<a class="govuk-link" href="([^"]+)">Cancel</a>', main)
+    assert cancel == f"/admin/users/{person.id}"
+    assert browser.get(cancel).title == f"{person.name} – Users – Casework"
+
+    # Asking changed nothing: still active, signed in, their link and their grant working.
+    _db.session.expire_all()
+    assert _db.session.get(User, person.id).active
+    assert their_session.get("/").status_code == 200
+    assert web().get(link).status_code == 200
+    assert _db.session.scalars(select(CaseAccess.revoked_at)).all() == [None]
+    assert count(AdminChange) == 0
+
+    done = browser.post(ask)  # the red button
+    assert done.status_code == 302 and done.headers["Location"] == f"/admin/users/{person.id}"
+    assert f"{person.name} is deactivated and can no longer sign in." in text(
+        browser.get(done.headers["Location"])
+    )
+    _db.session.expire_all()
+    assert not _db.session.get(User, person.id).active
+    assert their_session.get("/").status_code == 302  # signed out
+    assert web().get(link).status_code == 404  # the link has expired
+    assert _db.session.scalars(select(CaseAccess.revoked_at)).one() is not None
+
+
+def test_the_question_is_refused_as_deactivating_is(
+    web, admin_user, business_manager, scrutineer, panel_member, other_manager
+):
+    ask = f"/admin/users/{panel_member.id}/deactivate"
+    for user in (business_manager, scrutineer, panel_member):  # admins only
+        assert web(user).get(ask).status_code == 403, user.role
+    assert web(other_manager).get(ask).status_code == 403  # not an admin: refused first
+    browser = web(admin_user)
+    assert browser.get(f"/admin/users/{admin_user.id}/deactivate").status_code == 403  # oneself
+    assert browser.get(f"/admin/users/{other_manager.id}/deactivate").status_code == 404
+    assert browser.get(f"/admin/users/{2**40}/deactivate").status_code == 404
+    _db.session.expire_all()
+    assert all(user.active for user in _db.session.scalars(select(User)))
+    assert count(AdminChange) == 0
+
+
+def test_someone_already_deactivated_is_not_asked_about_again(web, admin_user, panel_member):
+    """From a page left open, or the address again: back to the person, saying so."""
+    browser = web(admin_user)
+    browser.get(browser.post(f"/admin/users/{panel_member.id}/deactivate").headers["Location"])
+    response = browser.get(f"/admin/users/{panel_member.id}/deactivate")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/users/{panel_member.id}"
+    page = text(browser.get(response.headers["Location"]))
+    assert f"{panel_member.name} is already deactivated." in page
+    assert "Reactivate" in page and count(AdminChange) == 1
 
 
 def test_an_admin_cannot_change_or_deactivate_themselves(web, admin_user):
@@ -591,6 +691,7 @@ def test_other_roles_get_403_on_every_admin_page_and_change_nothing(
         f"/admin/users/{target.id}",
         f"/admin/users/{target.id}/role",
         f"/admin/users/{target.id}/invitation-link",
+        f"/admin/users/{target.id}/deactivate",
         "/admin/agencies",
         "/admin/agencies/new",
         f"/admin/agencies/{school.id}/rename",

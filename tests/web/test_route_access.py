@@ -109,10 +109,10 @@ GET  /cases/<int:case_id>/events/<event> notify         in  200 403 404 403 404 
 POST /cases/<int:case_id>/events/<event> notify         in  302 403 404 403 404 404 403 403 404
 GET  /cases/<int:case_id>/events/<event> sign_off       in  200 200 404 403 404 404 403 403 404
 POST /cases/<int:case_id>/events/<event> sign_off       in  302 302 404 403 404 404 403 403 404
-# Access grants: business managers only (an admin sees no case: 404)
+# Access grants: business managers only (an admin sees no case: 404); taking back asks first
 GET  /cases/<int:case_id>/access                        in  200 403 404 403 404 404 403 404 404
 POST /cases/<int:case_id>/access                        in  302 403 404 403 404 404 403 404 404
-GET  /cases/<int:case_id>/access/<int:grant_id>/revoke  405 405 405 405 405 405 405 405 405 405
+GET  /cases/<int:case_id>/access/<int:grant_id>/revoke  in  200 403 404 403 404 404 403 404 404
 POST /cases/<int:case_id>/access/<int:grant_id>/revoke  in  302 403 404 403 404 404 403 404 404
 # Requests to agencies: business managers only (an admin sees no case: 404)
 GET  /cases/<int:case_id>/requests                      in  200 403 404 403 404 404 403 404 404
@@ -174,7 +174,7 @@ GET  /admin/users/<int:user_id>/invitation              405 405 405 405 405 405 
 POST /admin/users/<int:user_id>/invitation              in  302 403 403 403 403 403 403 302 404
 GET  /admin/users/<int:user_id>/role                    in  403 403 403 403 403 403 403 200 403
 POST /admin/users/<int:user_id>/role                    in  403 403 403 403 403 403 403 302 403
-GET  /admin/users/<int:user_id>/deactivate              405 405 405 405 405 405 405 405 405 405
+GET  /admin/users/<int:user_id>/deactivate              in  403 403 403 403 403 403 403 200 403
 POST /admin/users/<int:user_id>/deactivate              in  403 403 403 403 403 403 403 302 403
 GET  /admin/users/<int:user_id>/reactivate              405 405 405 405 405 405 405 405 405 405
 POST /admin/users/<int:user_id>/reactivate              in  403 403 403 403 403 403 403 302 403
