@@ -252,6 +252,22 @@ def test_a_form_posted_after_the_time_out_lands_on_sign_in(web, manager, monkeyp
     assert "inactive for 30 minutes" in page
 
 
+def test_two_messages_at_once_are_two_banners_with_their_own_ids(web, manager, monkeypatch):
+    """Timed out (the typing ping found it), then the form posted: the sign-in page says both,
+    and each banner's heading keeps an id of its own (the page check refuses duplicates)."""
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    token = browser.csrf_token()
+    start = security.now()
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=31))
+    with browser.client.application.app_context():
+        browser.client.post("/session/keep-alive", headers={"X-CSRFToken": token})
+        response = browser.client.post("/cases/new", data={"csrf_token": token})
+    page = browser.get(response.headers["Location"])  # checked: no duplicate ids
+    text = page.get_data(as_text=True)
+    assert "inactive for 30 minutes" in text and "What you sent was not saved" in text
+
+
 def test_a_post_without_a_valid_csrf_token_is_refused_readably(web, manager):
     browser = web()
     sign_in(browser, manager.email, PASSWORD)
