@@ -223,15 +223,15 @@ def grant_access(
 
 
 def revoke_access(actor: User, case_id: int, grant_id: int) -> User:
-    """Take back a grant (once: taking back a grant already taken back changes nothing).
-    Returns the person who held it."""
+    """Take back a grant (once: taking back a grant already taken back, or one that has
+    ended, changes nothing; an ended grant stays "Ended"). Returns the person who held it."""
     case = _case_for_manager(actor, case_id)
     access = db.session.scalar(
         select(CaseAccess).where(CaseAccess.id == grant_id, CaseAccess.case_id == case.id)
     )
     if access is None:
         raise NotFound("There is no such grant on this case.")
-    if access.revoked_at is None:
+    if access.revoked_at is None and access.until_on >= london_today():
         access.revoked_at = utcnow()
         access.revoked_by_id = actor.id
         db.session.commit()

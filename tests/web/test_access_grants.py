@@ -382,3 +382,15 @@ def test_taking_back_all_leaves_an_ended_grant_ended(
     grant_access(case.id, panel_member, business_manager, date(2023, 3, 31))
     set_user_active(admin_user, panel_member.id, False)
     assert grant_rows() == [(panel_member.id, False)]
+
+
+def test_taking_back_an_ended_grant_by_its_address_leaves_it_ended(
+    web, business_manager, panel_member
+):
+    """The page offers no button for it, but the address can still be posted to."""
+    case = make_case(business_manager)
+    grant_access(case.id, panel_member, business_manager, date(2023, 3, 31))
+    grant_id = _db.session.query(CaseAccess).one().id
+    response = web(business_manager).post(f"/cases/{case.id}/access/{grant_id}/revoke")
+    assert response.status_code == 302
+    assert grant_rows() == [(panel_member.id, False)]  # not recorded as taken back
