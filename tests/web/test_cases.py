@@ -14,6 +14,7 @@ from casework.models import Case, Clock
 from casework.services import case_list, case_pages
 from casework.services.case_timeline import ClockMark, HoldSpan, Stage, draw_timeline
 from casework.services.events import fire_event
+from casework.services.today import london_today
 from casework.services.wording import status_words
 from tests.factories import advance_case, grant_access, make_case
 from tests.web.pages import boxes_in_error
@@ -259,7 +260,7 @@ def test_an_impossible_date_is_an_error_linked_to_its_day_box(web, business_mana
 
 def test_the_services_errors_land_beside_the_right_fields(web, business_manager):
     client = web(business_manager)
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = london_today() + timedelta(days=1)  # the service's today is London's
     response = client.post(
         "/cases/new",
         {
