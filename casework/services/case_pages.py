@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
 from casework.extensions import db
 from casework.models import Case, CaseEvent, CaseReadTotal, User
 from casework.services.access import Grant, grants_for_case
 from casework.services.case_timeline import ClockMark, HoldSpan, Stage, Timeline, draw_timeline
 from casework.services.case_views import KEY_DATES, allowed_events_for, clock_view
-from casework.services.cases import case_history, read_case
+from casework.services.cases import read_case
 from casework.services.today import LONDON, london_today
 from casework.services.wording import long_date, status_words
 from workflows import cases as workflow
@@ -189,7 +189,7 @@ def _in_london(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(LONDON)
 
 
-def _history_detail(entry: CaseEvent) -> str | None:
+def _history_detail(entry: Row[Any]) -> str | None:
     facts = entry.facts or {}
     if entry.event == "sign_off" and facts.get("partner"):
         name = workflow.PARTNER_NAMES[facts["partner"]]
@@ -209,7 +209,7 @@ def _history_detail(entry: CaseEvent) -> str | None:
     return None
 
 
-def _stages(history: list[CaseEvent]) -> list[Stage]:
+def _stages(history: list[Row[Any]]) -> list[Stage]:
     """The stages the case passed through, from the state changes in its history."""
     stages: list[Stage] = []
     for entry in history:
@@ -294,7 +294,26 @@ def _clocks(
     return lines, marks
 
 
-def _history_line(entry: CaseEvent) -> HistoryLine:
+# The history as plain rows, each with who recorded it, in a statement built once: loading the
+# events and their actors as ORM objects was a tenth of the case page's time.
+_HISTORY = (
+    select(
+        CaseEvent.on,
+        CaseEvent.event,
+        CaseEvent.facts,
+        CaseEvent.from_state,
+        CaseEvent.to_state,
+        CaseEvent.recorded_at,
+        User.name.label("actor_name"),
+        User.role.label("actor_role"),
+    )
+    .join(User, User.id == CaseEvent.actor_id)
+    .where(CaseEvent.case_id == bindparam("case_id"))
+    .order_by(CaseEvent.id)
+)
+
+
+def _history_line(entry: Row[Any]) -> HistoryLine:
     return HistoryLine(
         entry.on,
         entry.event,
@@ -302,8 +321,8 @@ def _history_line(entry: CaseEvent) -> HistoryLine:
         _history_detail(entry),
         entry.from_state,
         entry.to_state,
-        entry.actor.name,
-        entry.actor.role,
+        entry.actor_name,
+        entry.actor_role,
         _in_london(entry.recorded_at),
     )
 
@@ -327,7 +346,7 @@ def case_page(user: User, case_id: int, today: date | None = None) -> CasePageVi
     """Everything the case page shows, for this user. NotFound if they may not see the case."""
     case, settings = read_case(user, case_id, via="web")  # 404 unless theirs; records the read
     today = today or london_today()
-    history = case_history(case)
+    history = db.session.execute(_HISTORY, {"case_id": case.id}).all()
     clocks, marks = _clocks(case, today, settings)
     stages = _stages(history)
     holds = [HoldSpan(h.reason, h.placed_on, h.lifted_on) for h in case.holds]
