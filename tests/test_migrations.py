@@ -102,3 +102,69 @@ def test_reads_made_before_the_totals_existed_are_totalled(app, db):
     assert [tuple(row) for row in totals] == sorted(
         [(manager.id, 3, datetime(2023, 3, 8, 16, 30)), (lead.id, 1, datetime(2023, 3, 7, 10, 0))]
     )
+
+
+def _kept_and_counted() -> list[tuple[int, int, int]]:
+    """(partnership, kept number, count of its cases) for every partnership with a number."""
+    from casework.models import Case, CaseCount
+
+    _db.session.expire_all()
+    counted = (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.partnership_id == CaseCount.partnership_id)
+    )
+    rows = _db.session.execute(
+        select(CaseCount.partnership_id, CaseCount.cases, counted.scalar_subquery()).order_by(
+            CaseCount.partnership_id
+        )
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_cases_opened_before_the_kept_count_existed_are_counted(app, db):
+    manager = make_user(make_partnership("Counted before", "CNT"), "business_manager")
+    other = make_user(make_partnership("Counted too", "CNU"), "business_manager")
+    for opener in (manager, manager, other):
+        make_case(opener)
+    _db.session.commit()
+    flask_migrate.downgrade(revision="0008")
+    flask_migrate.upgrade()
+    assert _kept_and_counted() == [
+        (manager.partnership_id, 2, 2),
+        (other.partnership_id, 1, 1),
+    ]
+
+
+def test_the_kept_count_follows_every_writer_of_cases(app, db):
+    """The triggers keep it: the services, a bulk INSERT ... SELECT, a hand-run DELETE, and a
+    case moved to another partnership (which the product never does)."""
+    manager = make_user(make_partnership("Counted", "CNT"), "business_manager")
+    other = make_user(make_partnership("Counted too", "CNU"), "business_manager")
+    first = make_case(manager)
+    make_case(manager)
+    assert _kept_and_counted() == [(manager.partnership_id, 2, 2)]
+
+    columns = (
+        "partnership_id, reference, nature, state, state_entered_on, incident_on, la_aware_on,"
+        " sign_off_round, created_at, updated_at, created_by_id, version_id"
+    )
+    copy = (
+        f"INSERT INTO cases ({columns}) SELECT {columns.replace('reference', 'reference || :tag')}"
+        " FROM cases WHERE partnership_id = :partnership"
+    )
+    with _db.engine.begin() as connection:
+        connection.execute(text(copy), {"tag": "-a", "partnership": manager.partnership_id})
+        connection.execute(text(copy), {"tag": "-b", "partnership": manager.partnership_id})
+    assert _kept_and_counted() == [(manager.partnership_id, 8, 8)]
+
+    with _db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE cases SET partnership_id = :other WHERE id = :id"),
+            {"other": other.partnership_id, "id": first.id},
+        )
+        connection.execute(
+            text("DELETE FROM cases WHERE reference LIKE '%-b' AND partnership_id = :partnership"),
+            {"partnership": manager.partnership_id},
+        )
+    assert _kept_and_counted() == [(manager.partnership_id, 3, 3), (other.partnership_id, 1, 1)]

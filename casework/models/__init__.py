@@ -5,6 +5,7 @@ from casework.models.alerts import Alert, AlertClaim, OutboxMessage
 from casework.models.cases import (
     Case,
     CaseAccess,
+    CaseCount,
     CaseEvent,
     CaseRead,
     CaseReadTotal,
@@ -43,6 +44,7 @@ __all__ = [
     "CaseAccess",
     "CaseEvent",
     "CaseRead",
+    "CaseCount",
     "CaseReadTotal",
     "ClosureDay",
     "Clock",

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 
 from casework.extensions import db
-from casework.models import Case, Clock, User
+from casework.models import Case, CaseCount, Clock, User
 from casework.services.cases import case_filters
 from casework.services.clocks import open_clock_overdue_clause
+from casework.services.permissions import SEES_ALL_CASES
 from casework.services.today import london_today
 
 PER_PAGE = 25
@@ -41,6 +42,17 @@ class CaseListing:
     first_shown: int  # "Showing 26 to 50 of 120 cases"
     last_shown: int
     pages: list[int | None]  # page numbers for the pagination, None for an ellipsis
+
+
+def _total(user: User, where: list[ColumnElement[bool]], *, filtered: bool) -> ColumnElement[int]:
+    """How many cases the list has in all, as a column of the page's statement. Unfiltered,
+    for someone who sees every case of the partnership, it is the number the database keeps
+    (`CaseCount`, kept by triggers): counting 20,000 cases on every page was nearly all of the
+    list's time in the database."""
+    if user.role in SEES_ALL_CASES and not filtered:
+        kept = select(CaseCount.cases).where(CaseCount.partnership_id == user.partnership_id)
+        return func.coalesce(kept.scalar_subquery(), 0)
+    return select(func.count()).select_from(Case).where(*where).scalar_subquery()
 
 
 def page_numbers(page: int, last_page: int) -> list[int | None]:
@@ -78,7 +90,8 @@ def case_listing(
         text=text,
         on=today,
     )
-    count = select(func.count()).select_from(Case).where(*where)
+    # case_filters gives who may see the cases, then a clause per filter given.
+    total_column = _total(user, where, filtered=len(where) > 1)
     # The page first, then the overdue flag for its rows only: asked in one SELECT, SQLite
     # would work the flag out for every case of the partnership before sorting. The total
     # comes in the same statement (a round trip fewer), on every row.
@@ -94,11 +107,11 @@ def case_listing(
         select(Clock.id).where(Clock.case_id == shown.c.id, open_clock_overdue_clause(today))
     )
     found = db.session.execute(
-        select(shown, overdue_clock, count.scalar_subquery()).order_by(shown.c.id.desc())
+        select(shown, overdue_clock, total_column).order_by(shown.c.id.desc())
     ).all()
     rows = [CaseRow(*row[:-2], overdue=bool(row[-2])) for row in found]
     # A page past the end has no row to carry the total: only then is it asked on its own.
-    total = found[0][-1] if found else db.session.scalar(count) or 0
+    total = found[0][-1] if found else db.session.scalar(select(total_column)) or 0
     last_page = max(1, -(-total // PER_PAGE))
     first_shown = (page - 1) * PER_PAGE + 1
     return CaseListing(

@@ -241,6 +241,9 @@ def case_filters(
     `overdue` keeps the cases with a clock overdue on `on` (default today), `not_overdue` those
     without one; `aware_year` is the year the local authority became aware; `text` is looked
     for, ignoring case, in the reference and the pseudonym.
+
+    The first clause is who may see the cases, and only a filter given adds more (the case
+    list counts on it, to know when its total is every case of the partnership).
     """
     require_case_reader(user)
     on = on or london_today()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from casework.extensions import db as _db
 from casework.models import Case, Clock
@@ -694,6 +694,39 @@ def test_the_list_costs_the_same_queries_for_100_cases_as_for_2000(web, business
     assert "Showing 26 to 50 of 2000 cases" in text_of(second)
     assert few.count == many.count
     assert few.count <= 4  # the user, the count, the page
+
+
+def test_the_unfiltered_total_is_the_kept_count_and_agrees_with_the_filters(
+    web, business_manager, other_manager, panel_member
+):
+    """Unfiltered, a manager's list takes its total from the number the database keeps (cases
+    added in bulk, past the services, included); filtered, or for someone who sees only some
+    cases, it counts them. Every way, the numbers agree with the rows."""
+    from casework.models import CaseCount
+
+    add_cases(business_manager, 40, 0)  # bulk, as the benchmarks and imports do
+    make_case(other_manager)  # another partnership's: counted there, not here
+    granted = make_case(business_manager, la_aware_on="2023-03-02")
+    grant_access(granted.id, panel_member, business_manager, date(2099, 1, 1))
+    kept = _db.session.scalar(
+        select(CaseCount.cases).where(CaseCount.partnership_id == business_manager.partnership_id)
+    )
+    assert kept == 41
+
+    manager = web(business_manager)
+    assert "Showing 1 to 25 of 41 cases" in text_of(manager.get("/cases/"))
+    aware_2023 = text_of(manager.get("/cases/?year=2023"))
+    in_2023 = _db.session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.partnership_id == business_manager.partnership_id,
+            Case.la_aware_on >= date(2023, 1, 1),
+            Case.la_aware_on < date(2024, 1, 1),
+        )
+    )
+    assert f"of {in_2023} case" in aware_2023
+    assert "Showing 1 to 1 of 1 case" in text_of(web(panel_member).get("/cases/"))
 
 
 def test_the_case_page_costs_the_same_queries_whatever_its_history(
