@@ -11,20 +11,22 @@ initAll()
 const keepAlive = document.querySelector('meta[name="casework-keep-alive"]')
 const KEEP_ALIVE_EVERY_MS = 60 * 1000
 let toldAt = Date.now()
+let signedIn = Boolean(keepAlive)
 
-if (keepAlive) {
-  document.addEventListener('input', (event) => {
-    const form = event.target.form
-    const token = form && form.querySelector('input[name="csrf_token"]')
-    if (!token || Date.now() - toldAt < KEEP_ALIVE_EVERY_MS) {
-      return
-    }
-    toldAt = Date.now()
-    fetch(keepAlive.content, {
-      method: 'POST',
-      headers: { 'X-CSRFToken': token.value },
-      credentials: 'same-origin',
-      redirect: 'manual'
-    }).catch(() => {}) // offline: the form's own post will say so
-  })
-}
+document.addEventListener('input', (event) => {
+  const form = event.target.form
+  const token = form && form.querySelector('input[name="csrf_token"]')
+  if (!signedIn || !token || Date.now() - toldAt < KEEP_ALIVE_EVERY_MS) {
+    return
+  }
+  toldAt = Date.now()
+  fetch(keepAlive.content, {
+    method: 'POST',
+    headers: { 'X-CSRFToken': token.value },
+    credentials: 'same-origin',
+    redirect: 'manual'
+  }).then((response) => {
+    // Anything but "no content": signed out (timed out, or elsewhere). Stop asking.
+    signedIn = response.status === 204
+  }).catch(() => {}) // offline: the form's own post will say so
+})

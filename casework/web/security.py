@@ -10,7 +10,18 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect, validate_csrf
 from wtforms.validators import ValidationError
@@ -39,6 +50,10 @@ def init_security(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = not app.config.get("INSECURE_COOKIES")
+    # A form's token lasts as long as its session (which ends after 30 idle minutes, or at
+    # signing out), not Flask-WTF's default hour from the page's loading: someone typing a
+    # long answer, kept signed in by the typing ping, would otherwise lose it at the hour.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -90,6 +105,8 @@ def _start_request():
             logout_user()
             session.clear()
             flash(TIMED_OUT, "timeout")
+            if request.endpoint == "auth.keep_alive":
+                return _nobody_to_keep_alive()
             return redirect(url_for("auth.sign_in_page", next=_next_target()))
         # Every request, so the limit counts from the last one exactly (stored once a minute,
         # someone was signed out up to a minute early).
@@ -100,9 +117,19 @@ def _start_request():
         return None
     if _is_public() or request.endpoint is None:
         return None
+    if request.endpoint == "auth.keep_alive":
+        return _nobody_to_keep_alive()  # nothing was sent: no banner saying it was not saved
     if request.method != "GET":
         flash("Sign in again to continue. What you sent was not saved.", "timeout")
     return redirect(url_for("auth.sign_in_page", next=_next_target()))
+
+
+def _nobody_to_keep_alive() -> Response:
+    """The typing ping of someone no longer signed in: the page's script stops on it, and
+    the person's next real request goes to sign-in (with the banner saying why)."""
+    response = Response(status=401)
+    del response.headers["Content-Type"]
+    return response
 
 
 def _csrf_token_valid() -> bool:

@@ -234,6 +234,48 @@ def test_typing_in_a_form_keeps_the_session_alive(web, manager, monkeypatch):
     assert browser.get("/cases/").status_code == 302  # 31 minutes: signed out
 
 
+def test_the_ping_of_someone_timed_out_says_so_once_and_adds_no_banners(web, manager, monkeypatch):
+    """The first ping after the time-out ends the session (its banner waits for the next
+    page); later pings, and pings from someone never signed in, are a bare 401: they sent
+    nothing, so nothing says "what you sent was not saved", once per ping."""
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    token = browser.csrf_token()
+    start = security.now()
+    monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=31))
+    with browser.client.application.app_context():
+        pings = [
+            browser.client.post("/session/keep-alive", headers={"X-CSRFToken": token})
+            for _ in range(4)
+        ]
+    assert [p.status_code for p in pings] == [401] * 4
+    assert all(p.get_data() == b"" for p in pings)
+    page = browser.get("/sign-in").get_data(as_text=True)
+    assert page.count("govuk-notification-banner__heading") == 1
+    assert "inactive for 30 minutes" in page and "not saved" not in page
+    assert web().client.post("/session/keep-alive").status_code == 401
+
+
+def test_a_form_token_outlives_flask_wtfs_hour_while_the_session_does(web, manager, monkeypatch):
+    """Typing kept the session alive for 90 minutes: the answer's post must still be taken."""
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    token = browser.csrf_token()
+    start = security.now()
+    for minute in (25, 50, 75, 90):
+        monkeypatch.setattr(security, "now", lambda m=minute: start + timedelta(minutes=m))
+        with browser.client.application.app_context():
+            response = browser.client.post("/session/keep-alive", headers={"X-CSRFToken": token})
+        assert response.status_code == 204, minute
+    real_time = __import__("time").time
+    monkeypatch.setattr("time.time", lambda: real_time() + 90 * 60)  # Flask-WTF's clock
+    with browser.client.application.app_context():
+        assert (
+            browser.client.post("/session/keep-alive", headers={"X-CSRFToken": token}).status_code
+            == 204
+        )
+
+
 def test_the_keep_alive_is_offered_only_to_someone_signed_in(web):
     page = web().get("/sign-in").get_data(as_text=True)
     assert "casework-keep-alive" not in page
