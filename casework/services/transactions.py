@@ -1,11 +1,14 @@
 """The request's database transaction, for code outside the services that must end it."""
 
+from typing import Any
+
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import Pool
 
 from casework.extensions import db
 
-READS_ONLY = "casework_reads_only"  # the key in Session.info
+READS_ONLY = "casework_reads_only"  # the key in Session.info and the connection's info
 
 
 class WriteInReadsOnlyRequest(RuntimeError):
@@ -24,31 +27,36 @@ def reads_only() -> None:
     On PostgreSQL its statements then run outside a transaction (autocommit). A page that only
     reads gains nothing from one: at READ COMMITTED each statement takes its own snapshot in a
     transaction too. What it saves is the BEGIN and ROLLBACK round trips, which cost a page of
-    two statements more than the statements did (measured: 241 µs a request against 29 µs). From
-    here on any write or flush in the request is refused (`WriteInReadsOnlyRequest`), so a page
+    two statements more than the statements did (measured: 241 µs a request against 29 µs).
+    From here on every statement on the request's connection but a SELECT is refused
+    (`WriteInReadsOnlyRequest`), whatever sends it (the ORM, Core, text, a flush), so a page
     declared wrongly fails loudly rather than writing outside a transaction.
     """
     db.session.info[READS_ONLY] = True
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    else:
+        connection = db.session.connection()
+    connection.info[READS_ONLY] = True
 
 
 def end_reads_only() -> None:
     """At the end of the request: the session's next user (a test's, in the same app context)
     gets a transaction again."""
     if db.session.info.pop(READS_ONLY, False):
-        db.session.rollback()  # releases the connection, which takes back its isolation level
+        db.session.rollback()  # gives back the connection: see _forget_on_checkin
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_writes(state: ORMExecuteState) -> None:
-    if state.session.info.get(READS_ONLY) and (
-        state.is_insert or state.is_update or state.is_delete
-    ):
-        raise WriteInReadsOnlyRequest(f"A request declared reads-only wrote: {state.statement}")
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    if conn.info.get(READS_ONLY) and statement.lstrip()[:6].upper() != "SELECT":
+        raise WriteInReadsOnlyRequest(f"A request declared reads-only wrote: {statement[:200]}")
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_flushes(session: Session, _context: object, _instances: object) -> None:
-    if session.info.get(READS_ONLY) and (session.new or session.dirty or session.deleted):
-        raise WriteInReadsOnlyRequest("A request declared reads-only changed objects.")
+@event.listens_for(Pool, "checkin")
+def _forget_on_checkin(dbapi_connection: Any, record: Any) -> None:
+    # The connection's info outlives the request (it is the pooled connection's): whoever
+    # takes the connection next, after an error too, may write again.
+    record.info.pop(READS_ONLY, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, insert, select, text, update
 
 from casework.extensions import db as _db
 from casework.models import ClosureDay, Partnership
@@ -55,23 +55,38 @@ def test_the_home_page_and_the_case_list_hold_no_transaction_the_case_page_does(
 
 
 def test_a_write_in_a_reads_only_request_is_refused_until_it_ends(app, db, partnership):
-    transactions.reads_only()
-    with pytest.raises(WriteInReadsOnlyRequest):
-        _db.session.execute(
-            insert(ClosureDay).values(partnership_id=partnership.id, day=date(2030, 1, 2), name="x")
-        )
-    with pytest.raises(WriteInReadsOnlyRequest):
-        _db.session.execute(update(Partnership).values(name="Renamed"))
-    _db.session.add(ClosureDay(partnership_id=partnership.id, day=date(2030, 1, 3), name="y"))
-    with pytest.raises(WriteInReadsOnlyRequest):
-        _db.session.flush()
-    _db.session.expunge_all()
-    assert _db.session.scalar(select(Partnership.name)) == partnership.name  # reads are fine
+    """However it is sent: Core, the ORM's flush and bulk methods, text, the connection."""
+    partnership_id, name = partnership.id, partnership.name
+    writes = [
+        lambda: _db.session.execute(
+            insert(ClosureDay).values(partnership_id=partnership_id, day=date(2030, 1, 2), name="x")
+        ),
+        lambda: _db.session.execute(update(Partnership).values(name="Renamed")),
+        lambda: _db.session.execute(text("UPDATE partnerships SET name = 'Renamed'")),
+        lambda: _db.session.connection().execute(update(Partnership).values(name="Renamed")),
+        lambda: _db.session.bulk_insert_mappings(
+            ClosureDay, [{"partnership_id": partnership_id, "day": date(2030, 1, 3), "name": "y"}]
+        ),
+    ]
 
+    def flush():
+        _db.session.add(ClosureDay(partnership_id=partnership_id, day=date(2030, 1, 4), name="z"))
+        _db.session.flush()
+
+    for write in [*writes, flush]:
+        transactions.reads_only()  # as a request starts; it ends with the refusal
+        with pytest.raises(WriteInReadsOnlyRequest):
+            write()
+        transactions.end_reads_only()
+        _db.session.expunge_all()
+    transactions.reads_only()
+    assert _db.session.scalar(select(Partnership.name)) == name  # reads are fine
     transactions.end_reads_only()
-    _db.session.add(ClosureDay(partnership_id=partnership.id, day=date(2030, 1, 4), name="z"))
+    _db.session.add(ClosureDay(partnership_id=partnership_id, day=date(2030, 1, 5), name="w"))
     _db.session.commit()
-    assert _db.session.scalars(select(ClosureDay.name)).all() == ["z"]
+    assert _db.session.scalars(select(ClosureDay.name)).all() == ["w"]
+    with _db.engine.connect() as connection:  # every pooled connection may write again
+        assert not connection.info.get(transactions.READS_ONLY)
 
 
 def test_a_page_declared_reads_only_that_writes_fails_and_writes_nothing(
