@@ -168,3 +168,17 @@ def test_the_kept_count_follows_every_writer_of_cases(app, db):
             {"partnership": manager.partnership_id},
         )
     assert _kept_and_counted() == [(manager.partnership_id, 3, 3), (other.partnership_id, 1, 1)]
+
+
+def test_truncating_the_cases_forgets_their_numbers(app, db, backend):
+    """PostgreSQL's TRUNCATE fires no DELETE trigger (SQLite has no TRUNCATE: DELETE it is)."""
+    manager = make_user(make_partnership("Counted", "CNT"), "business_manager")
+    make_case(manager)
+    _db.session.commit()
+    emptying = "TRUNCATE cases CASCADE" if backend == "postgresql" else "DELETE FROM cases"
+    with _db.engine.begin() as connection:
+        if backend == "sqlite":
+            for table in ("case_read_totals", "case_reads", "case_events", "clocks"):
+                connection.execute(text(f"DELETE FROM {table}"))
+        connection.execute(text(emptying))
+    assert _kept_and_counted() in ([], [(manager.partnership_id, 0, 0)])

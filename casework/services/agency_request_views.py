@@ -132,15 +132,17 @@ def _status(request: AgencyRequest, clock: Clock | None, today: date) -> str:
 
 
 def _days_words(status: str, left: int | None, late: int | None, due_on: date, today: date) -> str:
+    # As a clock's tag says it: no working day late yet (a weekend after the due date) is
+    # "Overdue", and a return sent then is "Submitted late".
     if status == "overdue":
-        return f"{plural(late or 0, 'working day')} late"
+        return f"{plural(late, 'working day')} late" if late else "Overdue"
     if left is not None:
         if left:
             return f"{plural(left, 'working day')} left"
         # No working day left, yet the due date may be ahead: a Saturday, seen on the Friday.
         return "Due today" if due_on <= today else f"Due on {weekday_date(due_on)}"
-    if late:
-        return f"Submitted {plural(late, 'working day')} late"
+    if late is not None:
+        return f"Submitted {plural(late, 'working day')} late" if late else "Submitted late"
     return ""
 
 

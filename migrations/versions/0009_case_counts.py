@@ -10,8 +10,8 @@ at 20,000 cases, growing with them). `case_counts` holds one number per partners
 triggers below keep it: one more for each case inserted, one fewer for each deleted, whoever
 writes (the services, a bulk load, a hand-run statement), in the same transaction, so it
 cannot drift from `count(*)`. PostgreSQL counts each statement's rows once (a statement-level
-trigger with transition tables); SQLite has only row-level triggers. Existing cases are
-counted here.
+trigger with transition tables, and TRUNCATE forgets them all); SQLite has only row-level
+triggers. Existing cases are counted here, with cases locked on PostgreSQL meanwhile.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -43,6 +43,16 @@ POSTGRESQL = [
     " FOR EACH STATEMENT EXECUTE FUNCTION count_cases()",
     "CREATE TRIGGER cases_counted_delete AFTER DELETE ON cases REFERENCING OLD TABLE AS old_cases"
     " FOR EACH STATEMENT EXECUTE FUNCTION count_cases()",
+    # TRUNCATE fires no DELETE trigger, and reaches no table that cases do not refer to.
+    """
+    CREATE FUNCTION forget_case_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM case_counts;
+        RETURN NULL;
+    END $$
+    """,
+    "CREATE TRIGGER cases_counted_truncate AFTER TRUNCATE ON cases"
+    " FOR EACH STATEMENT EXECUTE FUNCTION forget_case_counts()",
     # A case never changes partnership; if one ever did, both numbers would follow. Only then:
     # every event updates its case, and this must cost those updates nothing.
     """
@@ -88,21 +98,26 @@ def upgrade():
     sa.ForeignKeyConstraint(['partnership_id'], ['partnerships.id'], name=op.f('fk_case_counts_partnership_id_partnerships')),
     sa.PrimaryKeyConstraint('partnership_id', name=op.f('pk_case_counts'))
     )
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    if postgresql:
+        # No case may be opened between the count and the triggers (an app left running
+        # during the upgrade): it would never be counted. SQLite has one writer at a time.
+        op.execute('LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE')
     op.execute(
         'INSERT INTO case_counts (partnership_id, cases) '
         'SELECT partnership_id, count(*) FROM cases GROUP BY partnership_id'
     )
-    for statement in POSTGRESQL if op.get_bind().dialect.name == 'postgresql' else SQLITE:
+    for statement in POSTGRESQL if postgresql else SQLITE:
         op.execute(statement)
 
 
 def downgrade():
-    for trigger in ('cases_counted_insert', 'cases_counted_delete', 'cases_counted_update'):
-        if op.get_bind().dialect.name == 'postgresql':
-            op.execute(f'DROP TRIGGER {trigger} ON cases')
-        else:
-            op.execute(f'DROP TRIGGER {trigger}')
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute('DROP FUNCTION count_cases()')
-        op.execute('DROP FUNCTION move_case_count()')
+        for trigger in ('insert', 'delete', 'update', 'truncate'):
+            op.execute(f'DROP TRIGGER cases_counted_{trigger} ON cases')
+        for function in ('count_cases', 'move_case_count', 'forget_case_counts'):
+            op.execute(f'DROP FUNCTION {function}()')
+    else:
+        for trigger in ('insert', 'delete', 'update'):
+            op.execute(f'DROP TRIGGER cases_counted_{trigger}')
     op.drop_table('case_counts')

@@ -155,6 +155,8 @@ def test_the_days_left_are_said_in_words_a_weekend_due_date_included(
         monday.id: "1 working day left",
     }
     assert words(date(2023, 3, 27))[friday.id] == "1 working day late"
+    # The Sunday after the Saturday: overdue, though no working day late yet.
+    assert words(date(2023, 3, 26))[saturday.id] == "Overdue"
     assert words(date(2023, 3, 20))[monday.id] == "5 working days left"
 
 
