@@ -25,6 +25,13 @@ def sign_in(client, email, password, next_path=None):
     return client.post(url, {"email": email, "password": password})
 
 
+def signed_in_with_a_token(web, manager):
+    """A browser signed in as the manager, a form token of theirs, and the moment it began."""
+    browser = web()
+    sign_in(browser, manager.email, PASSWORD)
+    return browser, browser.csrf_token(), security.now()
+
+
 def test_every_page_but_sign_in_needs_a_signed_in_user(web):
     anonymous = web()
     for path in ("/", "/cases/", "/admin/users"):
@@ -212,10 +219,7 @@ def test_the_idle_time_counts_from_the_last_request(web, manager, monkeypatch):
 def test_typing_in_a_form_keeps_the_session_alive(web, manager, monkeypatch):
     """The pages' script posts to /session/keep-alive while someone types (at most once a
     minute): that restarts the idle count, so a long answer is not lost at 30 minutes."""
-    browser = web()
-    sign_in(browser, manager.email, PASSWORD)
-    token = browser.csrf_token()
-    start = security.now()
+    browser, token, start = signed_in_with_a_token(web, manager)
     assert 'name="casework-keep-alive" content="/session/keep-alive"' in browser.get(
         "/cases/"
     ).get_data(as_text=True)
@@ -238,10 +242,7 @@ def test_the_ping_of_someone_timed_out_says_so_once_and_adds_no_banners(web, man
     """The first ping after the time-out ends the session (its banner waits for the next
     page); later pings, and pings from someone never signed in, are a bare 401: they sent
     nothing, so nothing says "what you sent was not saved", once per ping."""
-    browser = web()
-    sign_in(browser, manager.email, PASSWORD)
-    token = browser.csrf_token()
-    start = security.now()
+    browser, token, start = signed_in_with_a_token(web, manager)
     monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=31))
     with browser.client.application.app_context():
         pings = [
@@ -258,10 +259,7 @@ def test_the_ping_of_someone_timed_out_says_so_once_and_adds_no_banners(web, man
 
 def test_a_form_token_outlives_flask_wtfs_hour_while_the_session_does(web, manager, monkeypatch):
     """Typing kept the session alive for 90 minutes: the answer's post must still be taken."""
-    browser = web()
-    sign_in(browser, manager.email, PASSWORD)
-    token = browser.csrf_token()
-    start = security.now()
+    browser, token, start = signed_in_with_a_token(web, manager)
     for minute in (25, 50, 75, 90):
         monkeypatch.setattr(security, "now", lambda m=minute: start + timedelta(minutes=m))
         with browser.client.application.app_context():
@@ -282,10 +280,7 @@ def test_the_keep_alive_is_offered_only_to_someone_signed_in(web):
 
 
 def test_a_form_posted_after_the_time_out_lands_on_sign_in(web, manager, monkeypatch):
-    browser = web()
-    sign_in(browser, manager.email, PASSWORD)
-    token = browser.csrf_token()
-    start = security.now()
+    browser, token, start = signed_in_with_a_token(web, manager)
     monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=31))
     with browser.client.application.app_context():
         response = browser.client.post("/sign-out", data={"csrf_token": token})
@@ -297,10 +292,7 @@ def test_a_form_posted_after_the_time_out_lands_on_sign_in(web, manager, monkeyp
 def test_two_messages_at_once_are_two_banners_with_their_own_ids(web, manager, monkeypatch):
     """Timed out (the typing ping found it), then the form posted: the sign-in page says both,
     and each banner's heading keeps an id of its own (the page check refuses duplicates)."""
-    browser = web()
-    sign_in(browser, manager.email, PASSWORD)
-    token = browser.csrf_token()
-    start = security.now()
+    browser, token, start = signed_in_with_a_token(web, manager)
     monkeypatch.setattr(security, "now", lambda: start + timedelta(minutes=31))
     with browser.client.application.app_context():
         browser.client.post("/session/keep-alive", headers={"X-CSRFToken": token})
