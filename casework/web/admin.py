@@ -1,5 +1,7 @@
 """Administration: users, agencies, the partnership's settings and the history of changes.
 
+The users' pages are in `casework.web.admin_users`, on this blueprint.
+
 Admins see every page here; business managers see the users and may invite people (the
 services say whom). Everyone else gets a 403 on every page, GET or POST, before any form is
 read. Each view calls the service that checks permission and scope itself; a service's field
@@ -10,16 +12,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms.fields import RadioField, SelectField, StringField, SubmitField
+from wtforms.fields import RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from casework.services.admin import (
@@ -40,22 +41,11 @@ from casework.services.admin_settings import (
     remove_closure_day,
     update_settings,
 )
-from casework.services.admin_users import (
-    change_role,
-    deactivation_of,
-    get_user,
-    invite_user,
-    list_users,
-    reinvite_user,
-    role_options,
-    set_user_active,
-)
 from casework.services.alerts import failed_messages as list_failed_messages
 from casework.services.errors import Invalid, Refused
 from casework.services.today import LONDON
 from casework.services.wording import clock_time, long_date
 from casework.web.forms import GovDateField
-from casework.web.template_helpers import ROLE_NAMES, words
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -111,11 +101,11 @@ def _administration_only():
     require_administration(current_user)  # NotPermitted: the 403 page, whatever was sent
 
 
-def _me():
+def me():
     return current_user._get_current_object()
 
 
-def _show_errors(form: FlaskForm, error: Invalid) -> None:
+def show_errors(form: FlaskForm, error: Invalid) -> None:
     """The service's field errors beside the fields (a field's own error is kept)."""
     for name, message in error.fields.items():
         field = form._fields.get(name)
@@ -123,159 +113,6 @@ def _show_errors(form: FlaskForm, error: Invalid) -> None:
             field.errors = [message]
     if not any(name in form._fields for name in error.fields):
         flash(error.message, "error")
-
-
-# Users -----------------------------------------------------------------------------------
-
-
-# WTForms orders fields by when they were declared: the person's name and email come first,
-# as on the page, so the error summary lists problems in the page's order.
-class PersonForm(FlaskForm):
-    name = StringField("Full name", widget=GovTextInput())
-    email = StringField("Email address", widget=GovTextInput())
-
-
-class RoleForm(FlaskForm):
-    role = RadioField("Role", widget=GovRadioInput(), validate_choice=False)
-    partner = RadioField(
-        "Statutory partner",
-        description="For a partner lead only: the partner they sign off for.",
-        widget=GovRadioInput(),
-        validate_choice=False,
-    )
-    agency = SelectField(
-        "Agency",
-        description="For an agency contributor only: the agency whose requests they answer.",
-        widget=GovSelect(),
-        validate_choice=False,
-    )
-
-    def offer(self, options) -> None:
-        self.role.choices = [SelectChoice(role, ROLE_NAMES[role]) for role in options.roles]
-        self.partner.choices = [SelectChoice(p, words(p)) for p in options.partners]
-        self.agency.choices = [
-            SelectChoice("", "Choose an agency"),
-            *(SelectChoice(str(i), name) for i, name in options.agencies),
-        ]
-
-    def role_fields(self) -> dict:
-        return {
-            "role": self.role.data,
-            "partner": self.partner.data if self.partner.choices else None,
-            "agency_id": self.agency.data or None,
-        }
-
-
-class InviteForm(PersonForm, RoleForm):
-    submit = SubmitField("Create invitation link", widget=GovSubmitInput())
-
-
-class ChangeRoleForm(RoleForm):
-    submit = SubmitField("Change role", widget=GovSubmitInput())
-
-
-@admin.get("/users")
-def users():
-    return render_template("admin/users.html", people=list_users(_me()), title="Users")
-
-
-@admin.route("/users/invite", methods=["GET", "POST"])
-def invite():
-    # A link such as "invite a contributor for this agency" may suggest the role and agency.
-    suggested = {"role": request.args.get("role"), "agency": request.args.get("agency")}
-    form = InviteForm(data=suggested if request.method == "GET" else None)
-    form.offer(role_options(_me()))
-    if form.validate_on_submit():
-        try:
-            user, token = invite_user(
-                _me(), name=form.name.data, email=form.email.data, **form.role_fields()
-            )
-        except Invalid as error:
-            _show_errors(form, error)
-        else:
-            return _show_link_once(user.id, token)
-    return render_template("admin/invite.html", form=form, title="Invite a user")
-
-
-def _show_link_once(user_id: int, token: str):
-    # Kept in the session only until the next page shows it: a refresh does not post again.
-    link = url_for("auth.invitation", token=token, _external=True)
-    session["invitation_link"] = {"user_id": user_id, "url": link}
-    return redirect(url_for("admin.invitation_link", user_id=user_id))
-
-
-@admin.get("/users/<int:user_id>/invitation-link")
-def invitation_link(user_id: int):
-    detail = get_user(_me(), user_id)
-    kept = session.pop("invitation_link", None)
-    link = kept["url"] if kept and kept.get("user_id") == user_id else None
-    return render_template(
-        "admin/invitation_link.html",
-        detail=detail,
-        link=link,
-        title=f"Invitation link for {detail.person.name}",
-    )
-
-
-@admin.post("/users/<int:user_id>/invitation")
-def reinvite(user_id: int):
-    user, token = reinvite_user(_me(), user_id)
-    return _show_link_once(user.id, token)
-
-
-@admin.get("/users/<int:user_id>")
-def user(user_id: int):
-    detail = get_user(_me(), user_id)
-    return render_template("admin/user.html", detail=detail, title=f"{detail.person.name} – Users")
-
-
-@admin.route("/users/<int:user_id>/role", methods=["GET", "POST"])
-def change_user_role(user_id: int):
-    require_admin(_me())
-    detail = get_user(_me(), user_id)
-    if not detail.may_change:  # their own role: the service refuses it, say so before the form
-        abort(403)
-    person = detail.person
-    form = ChangeRoleForm(
-        data={"role": person.role, "partner": person.partner, "agency": str(person.agency_id or "")}
-    )
-    form.offer(role_options(_me()))
-    if form.validate_on_submit():
-        try:
-            changed = change_role(_me(), user_id, **form.role_fields())
-        except Invalid as error:
-            _show_errors(form, error)
-        else:
-            if changed:
-                flash(f"{person.name}'s role is changed.", "success")
-            return redirect(url_for("admin.user", user_id=user_id))
-    return render_template(
-        "admin/change_role.html", form=form, detail=detail, title=f"Change role – {person.name}"
-    )
-
-
-@admin.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
-def deactivate_user(user_id: int):
-    if request.method == "POST":
-        user = set_user_active(_me(), user_id, False)
-        flash(f"{user.name} is deactivated and can no longer sign in.", "success")
-        return redirect(url_for("admin.user", user_id=user_id))
-    # The page that asks first, refused as deactivating is; it changes nothing.
-    deactivation = deactivation_of(_me(), user_id)
-    name = deactivation.person.name
-    if not deactivation.person.active:
-        flash(f"{name} is already deactivated.", "info")
-        return redirect(url_for("admin.user", user_id=user_id))
-    return render_template(
-        "admin/deactivate_user.html", deactivation=deactivation, title=f"Deactivate {name}?"
-    )
-
-
-@admin.post("/users/<int:user_id>/reactivate")
-def reactivate_user(user_id: int):
-    user = set_user_active(_me(), user_id, True)
-    flash(f"{user.name} is active again.", "success")
-    return redirect(url_for("admin.user", user_id=user_id))
 
 
 # Agencies --------------------------------------------------------------------------------
@@ -288,18 +125,18 @@ class AgencyForm(FlaskForm):
 
 @admin.get("/agencies")
 def agencies():
-    return render_template("admin/agencies.html", agencies=list_agencies(_me()), title="Agencies")
+    return render_template("admin/agencies.html", agencies=list_agencies(me()), title="Agencies")
 
 
 @admin.route("/agencies/new", methods=["GET", "POST"])
 def new_agency():
-    require_admin(_me())
+    require_admin(me())
     form = AgencyForm()
     if form.validate_on_submit():
         try:
-            agency = add_agency(_me(), form.name.data)
+            agency = add_agency(me(), form.name.data)
         except Invalid as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(f"{agency.name} is added.", "success")
             return redirect(url_for("admin.agencies"))
@@ -308,14 +145,14 @@ def new_agency():
 
 @admin.route("/agencies/<int:agency_id>/rename", methods=["GET", "POST"])
 def rename(agency_id: int):
-    agency = get_agency(_me(), agency_id)
+    agency = get_agency(me(), agency_id)
     form = AgencyForm(data={"name": agency.name})
     old_name = agency.name
     if form.validate_on_submit():
         try:
-            agency = rename_agency(_me(), agency_id, form.name.data)
+            agency = rename_agency(me(), agency_id, form.name.data)
         except Invalid as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(f"{old_name} is now called {agency.name}.", "success")
             return redirect(url_for("admin.agencies"))
@@ -326,14 +163,14 @@ def rename(agency_id: int):
 
 @admin.post("/agencies/<int:agency_id>/deactivate")
 def deactivate_agency(agency_id: int):
-    agency = set_agency_active(_me(), agency_id, False)
+    agency = set_agency_active(me(), agency_id, False)
     flash(f"{agency.name} is deactivated: nobody new can be invited for it.", "success")
     return redirect(url_for("admin.agencies"))
 
 
 @admin.post("/agencies/<int:agency_id>/reactivate")
 def reactivate_agency(agency_id: int):
-    agency = set_agency_active(_me(), agency_id, True)
+    agency = set_agency_active(me(), agency_id, True)
     flash(f"{agency.name} is active again.", "success")
     return redirect(url_for("admin.agencies"))
 
@@ -400,16 +237,16 @@ class ClosureDayForm(FlaskForm):
 
 @admin.route("/settings", methods=["GET", "POST"])
 def settings():
-    current = get_settings(_me())
+    current = get_settings(me())
     values = {name: str(value) for name, value in current.values.items()}
     for name in ("pause_local_clocks_on_hold", "escalation_enabled"):
         values[name] = "yes" if current.values[name] else "no"
     form = SettingsForm(data=values)
     if form.validate_on_submit():
         try:
-            changed = update_settings(_me(), {name: form[name].data for name in SETTING_NAMES})
+            changed = update_settings(me(), {name: form[name].data for name in SETTING_NAMES})
         except Invalid as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_saved(changed), "success")
             return redirect(url_for("admin.settings"))
@@ -439,14 +276,14 @@ def _saved(changed: list[str]) -> str:
 
 @admin.route("/closure-days/new", methods=["GET", "POST"])
 def new_closure_day():
-    require_admin(_me())
+    require_admin(me())
     form = ClosureDayForm()
     if request.method == "POST":
         form.validate()  # reads the date boxes; the service checks the rest, errors together
         try:
-            closure = add_closure_day(_me(), form.day.data, form.name.data)
+            closure = add_closure_day(me(), form.day.data, form.name.data)
         except Invalid as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(f"{closure.name} is a closure day. Open clocks skip it.", "success")
             return redirect(url_for("admin.settings"))
@@ -456,7 +293,7 @@ def new_closure_day():
 @admin.post("/closure-days/<int:closure_id>/remove")
 def remove_closure(closure_id: int):
     try:
-        remove_closure_day(_me(), closure_id)
+        remove_closure_day(me(), closure_id)
     except Refused as error:  # a day gone by, from a page left open: shown beside its row
         # On the settings page at its own address, so that its form saves there: rendered
         # here, at the removal's address, the form posted back to the removal and its changes
@@ -478,7 +315,7 @@ def _when(at: datetime) -> str:
 
 @admin.get("/history")
 def history():
-    page = list_changes(_me(), page=request.args.get("page", 1, type=int))
+    page = list_changes(me(), page=request.args.get("page", 1, type=int))
     return render_template(
         "admin/history.html",
         changes=page,
@@ -493,6 +330,10 @@ def history():
 def failed_messages():
     return render_template(
         "admin/failed_messages.html",
-        messages=list_failed_messages(_me()),
+        messages=list_failed_messages(me()),
         title="Undelivered email",
     )
+
+
+# The users' views, on this blueprint (imported last: they use what is above).
+from casework.web import admin_users  # noqa: E402, F401
