@@ -147,7 +147,8 @@ def load_user(session_id: str) -> User | None:
     ).first()
     if row is None:
         return None
-    user, user.unread_alerts = row
+    user, unread = row
+    user.unread_alerts = unread
     if not user.active or str(user.session_generation) != generation:
         return None
     return user

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Exists, ScalarSelect, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from casework.extensions import db
 from casework.models import Case, CaseEvent, Clock, User
@@ -173,12 +173,9 @@ def record_read(user: User, case: Case, *, via: str) -> None:
     db.session.commit()
 
 
-def case_history(case: Case, *, with_actors: bool = True) -> list[CaseEvent]:
-    """The case's events, oldest first; without their actors when only the events matter."""
-    query = case.history.select().order_by(CaseEvent.id)
-    if not with_actors:
-        query = query.options(lazyload(CaseEvent.actor))
-    return list(db.session.scalars(query))
+def case_history(case: Case) -> list[CaseEvent]:
+    """The case's events, oldest first, each with its actor."""
+    return list(db.session.scalars(case.history.select().order_by(CaseEvent.id)))
 
 
 class HistoryRow(NamedTuple):

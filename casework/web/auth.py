@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
@@ -89,9 +88,7 @@ def keep_alive():
     """Typing in a form is activity the server does not see until the form is posted: the
     pages' script posts here now and then while someone types, and this request, like any
     other, restarts the 30-minute idle count (`security._start_request`)."""
-    response = Response(status=204)
-    del response.headers["Content-Type"]  # no content, so no type (and not a page)
-    return response
+    return security.empty_response(204)
 
 
 @auth.get("/signed-out")

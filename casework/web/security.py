@@ -127,7 +127,12 @@ def _start_request():
 def _nobody_to_keep_alive() -> Response:
     """The typing ping of someone no longer signed in: the page's script stops on it, and
     the person's next real request goes to sign-in (with the banner saying why)."""
-    response = Response(status=401)
+    return empty_response(401)
+
+
+def empty_response(status: int) -> Response:
+    """A response with nothing in it, so no type either (and not a page)."""
+    response = Response(status=status)
     del response.headers["Content-Type"]
     return response
 
