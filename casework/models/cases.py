@@ -28,7 +28,36 @@ def _nullable_in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IS NULL OR {_in(column, values)}"
 
 
-class Case(db.Model):
+class CaseQuestions:
+    """What the workflow and the pages ask of a case beyond its columns (see
+    `workflows.cases.refusal`), answered from its `sign_offs` and `holds`. Shared by the mapped
+    `Case` and the case page's plain record of one (`services.case_page_reads.CaseRecord`), so
+    both answer alike. Either has `sign_off_round`, `sign_offs` (each with `round` and
+    `partner`) and `holds` (each with `lifted_on`)."""
+
+    @property
+    def current_sign_offs(self) -> list[Any]:
+        return [s for s in self.sign_offs if s.round == self.sign_off_round]
+
+    @property
+    def signed_off_partners(self) -> set[str]:
+        return {s.partner for s in self.current_sign_offs}
+
+    @property
+    def open_hold(self) -> Any:
+        return next((h for h in self.holds if h.lifted_on is None), None)
+
+    @property
+    def hold_open(self) -> bool:
+        return self.open_hold is not None
+
+    @property
+    def outstanding_actions(self) -> int:
+        # Actions arrive with the learning issue; until then no case has any.
+        return 0
+
+
+class Case(CaseQuestions, db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("partnership_id", "reference"),
@@ -134,28 +163,6 @@ class Case(db.Model):
     clocks: Mapped[list[Clock]] = relationship(  # noqa: F821
         back_populates="case", order_by="Clock.id", lazy="selectin"
     )
-
-    # What the workflow asks of a case (see workflows.cases.refusal).
-    @property
-    def current_sign_offs(self) -> list[SignOff]:
-        return [s for s in self.sign_offs if s.round == self.sign_off_round]
-
-    @property
-    def signed_off_partners(self) -> set[str]:
-        return {s.partner for s in self.current_sign_offs}
-
-    @property
-    def open_hold(self) -> Hold | None:
-        return next((h for h in self.holds if h.lifted_on is None), None)
-
-    @property
-    def hold_open(self) -> bool:
-        return self.open_hold is not None
-
-    @property
-    def outstanding_actions(self) -> int:
-        # Actions arrive with the learning issue; until then no case has any.
-        return 0
 
 
 class CaseEvent(db.Model):

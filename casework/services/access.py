@@ -54,14 +54,22 @@ STATUS_WORDS = {
 
 
 def _status(access: CaseAccess, user: User, today: date) -> str:
-    if access.revoked_at is not None:
+    return grant_status(
+        access.revoked_at is not None, access.until_on, user.active, user.role, today
+    )
+
+
+def grant_status(taken_back: bool, until_on: date, active: bool, role: str, today: date) -> str:
+    """A grant's status (see STATUS_WORDS), from the grant and its holder's `active` and
+    `role`."""
+    if taken_back:
         return "taken_back"
-    if access.until_on < today:
+    if until_on < today:
         return "expired"
-    if not user.active:
+    if not active:
         return "deactivated"
     # As visible_cases_clause reads grants: only for the roles that see cases through them.
-    return "live" if user.role in SEES_GRANTED_CASES else "role_changed"
+    return "live" if role in SEES_GRANTED_CASES else "role_changed"
 
 
 def _not_ended(user: User) -> tuple:

@@ -1,10 +1,10 @@
 """What the case page shows: one case with everything around it, for one user.
 
-`case_page` loads the case through `read_case` (so the read is recorded, committed with the
-page's reads in one transaction), and gathers, in a fixed number of queries whatever the
-history's length: its clocks in words, its history, the events
-the user may fire now and those a guard refuses (with the reason the API gives), who holds
-access, the audit of reads (for business managers and the scrutineer), and the timeline picture.
+`case_page` records the read and loads the case with everything around it through
+`read_case_page` (two statements whatever the history's length, committed together), and
+works out its clocks in words, its history, the events the user may fire now and those a guard
+refuses (with the reason the API gives), who holds access, the audit of reads (for business
+managers and the scrutineer), and the timeline picture.
 """
 
 from __future__ import annotations
@@ -13,21 +13,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
-
 from casework.extensions import db
-from casework.models import Case, CaseEvent, CaseReadTotal, User
-from casework.services.access import Grant, grants_for_case
+from casework.models import User
+from casework.services.access import Grant, grant_status
+from casework.services.case_page_reads import (
+    CaseRecord,
+    GrantEntry,
+    HistoryEntry,
+    ReaderEntry,
+    read_case_page,
+)
 from casework.services.case_timeline import ClockMark, HoldSpan, Stage, Timeline, draw_timeline
 from casework.services.case_views import KEY_DATES, allowed_events_for, clock_view
-from casework.services.cases import read_case
 from casework.services.today import LONDON, london_today
 from casework.services.wording import long_date, status_words
 from workflows import cases as workflow
 from workflows.clocks import ClockSettings
-
-SEES_READ_AUDIT = frozenset({"business_manager", "scrutineer"})
-SEES_GRANTS = frozenset({"business_manager", "partner_lead", "scrutineer"})  # as access.py
 
 KEY_DATE_NAMES = {
     "incident_on": "Incident",
@@ -166,7 +167,7 @@ class SignOffLine:
 
 @dataclass(frozen=True)
 class CasePageView:
-    case: Case
+    case: CaseRecord
     today: date
     key_dates: list[tuple[str, date]]
     clocks: list[ClockLine]
@@ -189,7 +190,7 @@ def _in_london(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(LONDON)
 
 
-def _history_detail(entry: Row[Any]) -> str | None:
+def _history_detail(entry: HistoryEntry) -> str | None:
     facts = entry.facts or {}
     if entry.event == "sign_off" and facts.get("partner"):
         name = workflow.PARTNER_NAMES[facts["partner"]]
@@ -209,7 +210,7 @@ def _history_detail(entry: Row[Any]) -> str | None:
     return None
 
 
-def _stages(history: list[Row[Any]]) -> list[Stage]:
+def _stages(history: list[HistoryEntry]) -> list[Stage]:
     """The stages the case passed through, from the state changes in its history."""
     stages: list[Stage] = []
     for entry in history:
@@ -220,7 +221,7 @@ def _stages(history: list[Row[Any]]) -> list[Stage]:
     return stages
 
 
-def _blocked(user: User, case: Case, today: date, closures: frozenset[date]) -> list[Blocked]:
+def _blocked(user: User, case: CaseRecord, today: date, closures: frozenset[date]) -> list[Blocked]:
     """Events the state allows but a guard refuses, for those who could otherwise fire them."""
     if not user.active:
         return []
@@ -246,19 +247,37 @@ def _action(user: User, event: str) -> str:
     return EVENT_ACTIONS[event]
 
 
-def read_audit(case_id: int) -> list[Reader]:
-    """Who has read the case, how many times and when last: a row per reader."""
-    rows = db.session.execute(
-        select(User.name, User.role, CaseReadTotal.reads, CaseReadTotal.last_read_at)
-        .join(User, User.id == CaseReadTotal.user_id)
-        .where(CaseReadTotal.case_id == case_id)
-        .order_by(CaseReadTotal.last_read_at.desc(), User.name)
-    ).all()
-    return [Reader(name, role, count, _in_london(at)) for name, role, count, at in rows]
+def _readers(entries: list[ReaderEntry]) -> list[Reader]:
+    """Who has read the case, how many times and when last: latest first."""
+    entries = sorted(entries, key=lambda entry: entry.name)
+    entries.sort(key=lambda entry: entry.last_read_at, reverse=True)
+    return [Reader(e.name, e.role, e.reads, _in_london(e.last_read_at)) for e in entries]
+
+
+def _grants(entries: list[GrantEntry], today: date) -> list[Grant]:
+    """Who holds access to the case through a grant: live ones first, then oldest first."""
+    grants = []
+    for e in entries:
+        status = grant_status(e.taken_back, e.until_on, e.active, e.role, today)
+        grants.append(
+            Grant(
+                e.id,
+                e.user_id,
+                e.user_name,
+                e.user_email,
+                e.role,
+                e.purpose,
+                e.until_on,
+                e.granted_by,
+                status == "live",
+                status,
+            )
+        )
+    return sorted(grants, key=lambda grant: not grant.live)
 
 
 def _clocks(
-    case: Case, today: date, settings: ClockSettings
+    case: CaseRecord, today: date, settings: ClockSettings
 ) -> tuple[list[ClockLine], list[ClockMark]]:
     """Each clock in words for its tag, and the clocks the timeline marks (not cancelled)."""
     lines, marks = [], []
@@ -294,26 +313,7 @@ def _clocks(
     return lines, marks
 
 
-# The history as plain rows, each with who recorded it, in a statement built once: loading the
-# events and their actors as ORM objects was a tenth of the case page's time.
-_HISTORY = (
-    select(
-        CaseEvent.on,
-        CaseEvent.event,
-        CaseEvent.facts,
-        CaseEvent.from_state,
-        CaseEvent.to_state,
-        CaseEvent.recorded_at,
-        User.name.label("actor_name"),
-        User.role.label("actor_role"),
-    )
-    .join(User, User.id == CaseEvent.actor_id)
-    .where(CaseEvent.case_id == bindparam("case_id"))
-    .order_by(CaseEvent.id)
-)
-
-
-def _history_line(entry: Row[Any]) -> HistoryLine:
+def _history_line(entry: HistoryEntry) -> HistoryLine:
     return HistoryLine(
         entry.on,
         entry.event,
@@ -327,7 +327,7 @@ def _history_line(entry: Row[Any]) -> HistoryLine:
     )
 
 
-def _sign_offs(case: Case) -> tuple[str | None, list[SignOffLine]]:
+def _sign_offs(case: CaseRecord) -> tuple[str | None, list[SignOffLine]]:
     """What is being signed off now (if anything), and each partner's current sign-off."""
     subject = None
     if case.state == "approval" or (case.state == "rapid_review" and case.decision):
@@ -344,14 +344,13 @@ def _sign_offs(case: Case) -> tuple[str | None, list[SignOffLine]]:
 
 def case_page(user: User, case_id: int, today: date | None = None) -> CasePageView:
     """Everything the case page shows, for this user. NotFound if they may not see the case."""
-    case, settings = read_case(user, case_id, via="web")  # 404 unless theirs; records the read
     today = today or london_today()
-    history = db.session.execute(_HISTORY, {"case_id": case.id}).all()
+    reads = read_case_page(user, case_id, today)  # 404 unless theirs; records the read
+    case, settings, history = reads.case, reads.settings, reads.history
     clocks, marks = _clocks(case, today, settings)
     stages = _stages(history)
     holds = [HoldSpan(h.reason, h.placed_on, h.lifted_on) for h in case.holds]
     sign_off_subject, sign_offs = _sign_offs(case)
-    shows_grants = user.role in SEES_GRANTS
     page = CasePageView(
         case=case,
         today=today,
@@ -364,10 +363,10 @@ def case_page(user: User, case_id: int, today: date | None = None) -> CasePageVi
         sign_off_subject=sign_off_subject,
         actions=[(e, _action(user, e)) for e in allowed_events_for(user, case, today, settings)],
         blocked=_blocked(user, case, today, settings.closures),
-        shows_grants=shows_grants,
-        grants=grants_for_case(user, case, today) if shows_grants else [],
+        shows_grants=reads.grants is not None,
+        grants=_grants(reads.grants or [], today),
         manages_access=user.role == "business_manager" and user.active,
-        readers=read_audit(case.id) if user.role in SEES_READ_AUDIT else None,
+        readers=None if reads.readers is None else _readers(reads.readers),
         timeline=draw_timeline(stages, marks, holds, today),
         stages=stages,
         timeline_clocks=marks,

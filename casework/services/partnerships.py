@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, String, cast, func, select
 
@@ -63,18 +65,18 @@ def clock_settings(partnership_id: int, closures: Iterable[date] | None = None) 
     assert partnership is not None
     if closures is None:
         closures = closure_days(partnership_id)
+    return settings_from(partnership, closures)
+
+
+# The partnership's columns that are clock settings: ClockSettings' fields but the closure days.
+SETTING_NAMES = tuple(f.name for f in fields(ClockSettings) if f.name != "closures")
+
+
+def settings_from(source: Any, closures: Iterable[date]) -> ClockSettings:
+    """Clock settings from anything with the partnership's setting columns as attributes: the
+    partnership, or a row that selected them (`SETTING_NAMES`) with something else."""
     return ClockSettings(
-        rapid_review_anchor=partnership.rapid_review_anchor,
-        rapid_review_days=partnership.rapid_review_days,
-        panel_response_days=partnership.panel_response_days,
-        agency_return_days=partnership.agency_return_days,
-        reviewer_appointment_days=partnership.reviewer_appointment_days,
-        terms_of_reference_days=partnership.terms_of_reference_days,
-        publication_months=partnership.publication_months,
-        pause_local_clocks_on_hold=partnership.pause_local_clocks_on_hold,
-        due_soon_days=partnership.due_soon_days,
-        escalate_after_days=partnership.escalate_after_days,
-        closures=frozenset(closures),
+        **{name: getattr(source, name) for name in SETTING_NAMES}, closures=frozenset(closures)
     )
 
 

@@ -86,3 +86,20 @@ def test_the_last_read_stays_the_latest_when_an_earlier_read_is_recorded_second(
     _db.session.commit()
     total = _db.session.get(CaseReadTotal, (case.id, business_manager.id))
     assert total.last_read_at == datetime(2026, 11, 26, 10, 5)
+
+
+def test_a_read_written_by_hand_is_totalled_too(business_manager):
+    """The totals are kept by the database (migration 0010), whoever writes the read."""
+    from sqlalchemy import text
+
+    case = make_case(business_manager)
+    for at in ("2026-11-26 10:05:00.000000", "2026-11-26 09:00:00.000000"):
+        _db.session.execute(
+            text(
+                "INSERT INTO case_reads (case_id, user_id, read_at, via) "
+                "VALUES (:case, :user, :at, 'web')"
+            ),
+            {"case": case.id, "user": business_manager.id, "at": at},
+        )
+    _db.session.commit()
+    assert kept_totals() == totals_from_the_rows()
