@@ -104,9 +104,7 @@ def test_the_page_record_answers_as_the_mapped_case_at_every_step(
     _compare(reads.case, _mapped(case.id), people)
 
 
-def test_the_page_lists_grants_as_the_access_page_does(
-    business_manager, panel_member, partnership
-):
+def test_the_page_lists_grants_as_the_access_page_does(business_manager, panel_member, partnership):
     case = make_case(business_manager)
     later = date.today() + timedelta(days=30)
     live = make_user(partnership, "panel_member")
