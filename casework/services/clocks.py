@@ -13,14 +13,17 @@ from sqlalchemy import (
     Date,
     Integer,
     Row,
+    ScalarSelect,
     Select,
     and_,
     bindparam,
     false,
     func,
+    literal_column,
     not_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import contains_eager
 
@@ -286,48 +289,66 @@ def partnership_clocks_due(
     rows = db.session.execute(
         _partnership_due_statement(escalated_only),
         {"on": on, "partnership_id": partnership_id, "limit": limit},
-    )
+    ).all()
     shown: dict[bool, list[DueClock]] = {True: [], False: []}
-    totals = {True: 0, False: 0}
-    closures = None
     for row in rows:
         shown[bool(row.late)].append(_due_clock(row, on))
-        totals[bool(row.late)] = row.total
-        closures = row.closures
+    # Every row carries both totals and the closure days; no row means nothing is due.
+    first = rows[0] if rows else None
     return PartnershipDue(
-        shown[True], totals[True], shown[False], totals[False], frozenset(parse_closures(closures))
+        shown[True],
+        first.overdue_total if first else 0,
+        shown[False],
+        first.due_total if first else 0,
+        frozenset(parse_closures(first.closures if first else None)),
     )
 
 
 @cache
 def _partnership_due_statement(escalated_only: bool) -> Select:
     on, partnership_id = bindparam("on", type_=Date), bindparam("partnership_id", type_=Integer)
-    # Overdue from the day after the due date, a weekend or bank holiday included, as its
-    # status says; the overdue rung (when the alert goes) waits for the next working day.
-    late = Clock.due_on < on
-    order = (Clock.due_on, Clock.case_id, Clock.id)
-    ranked = (
-        select(
-            *_DUE_COLUMNS,
-            late.label("late"),
-            func.row_number().over(partition_by=late, order_by=order).label("n"),
-            func.count().over(partition_by=late).label("total"),
-        )
+    limit = bindparam("limit", type_=Integer)
+    # The clocks at a rung, read once (a CTE) for the two short lists and the two totals. A
+    # row number and a count over windows did the same in one pass, but sorting every due
+    # clock twice cost SQLite 4.5 ms at 444 due clocks; this is 1.5 ms on either database.
+    due = (
+        select(Clock.id, Clock.case_id, Clock.due_on)
         .where(
             Clock.partnership_id == partnership_id,
             Clock.alert_from_on <= on,
             Clock.escalated_on <= on if escalated_only else true(),
         )
-        .subquery()
+        .cte("due")
     )
+    # Overdue from the day after the due date, a weekend or bank holiday included, as its
+    # status says; the overdue rung (when the alert goes) waits for the next working day.
+    groups = {1: due.c.due_on < on, 0: due.c.due_on >= on}
+
+    def first_of(late: int) -> Select:
+        ids = (
+            select(due.c.id)
+            .where(groups[late])
+            .order_by(due.c.due_on, due.c.case_id, due.c.id)
+            .limit(limit)
+            .subquery()
+        )
+        return select(ids.c.id, literal_column(str(late)).label("late"))
+
+    def total(late: int) -> ScalarSelect[int]:
+        return select(func.count()).select_from(due).where(groups[late]).scalar_subquery()
+
+    picked = union_all(first_of(1), first_of(0)).subquery("picked")
     return (
         select(
-            ranked,
-            *_case_columns(ranked.c.case_id),
+            *_DUE_COLUMNS,
+            picked.c.late,
+            total(1).label("overdue_total"),
+            total(0).label("due_total"),
+            *_case_columns(Clock.case_id),
             closures_column(partnership_id).label("closures"),
         )
-        .where(ranked.c.n <= bindparam("limit", type_=Integer))
-        .order_by(ranked.c.late, ranked.c.n)
+        .join_from(picked, Clock, Clock.id == picked.c.id)
+        .order_by(picked.c.late.desc(), Clock.due_on, Clock.case_id, Clock.id)
     )
 
 

@@ -1,5 +1,6 @@
 """The request's database transaction, for code outside the services that must end it."""
 
+import re
 from typing import Any
 
 from sqlalchemy import event
@@ -51,8 +52,18 @@ def end_reads_only() -> None:
 def _refuse_writes(
     conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
 ) -> None:
-    if conn.info.get(READS_ONLY) and statement.lstrip()[:6].upper() != "SELECT":
+    if conn.info.get(READS_ONLY) and not _only_reads(statement):
         raise WriteInReadsOnlyRequest(f"A request declared reads-only wrote: {statement[:200]}")
+
+
+# A statement may also begin WITH (a common table expression), but a CTE can write on
+# PostgreSQL: then no INSERT, UPDATE, DELETE or MERGE may appear anywhere in it.
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def _only_reads(statement: str) -> bool:
+    start = statement.lstrip()[:6].upper()
+    return start == "SELECT" or (start[:4] == "WITH" and not _WRITES.search(statement))
 
 
 @event.listens_for(Pool, "checkin")

@@ -63,6 +63,13 @@ def test_a_write_in_a_reads_only_request_is_refused_until_it_ends(app, db, partn
         ),
         lambda: _db.session.execute(update(Partnership).values(name="Renamed")),
         lambda: _db.session.execute(text("UPDATE partnerships SET name = 'Renamed'")),
+        # A common table expression may write (PostgreSQL), and may hide the write.
+        lambda: _db.session.execute(
+            text(
+                "WITH renamed AS (UPDATE partnerships SET name = 'Renamed' RETURNING id)"
+                " SELECT count(*) FROM renamed"
+            )
+        ),
         lambda: _db.session.connection().execute(update(Partnership).values(name="Renamed")),
         lambda: _db.session.bulk_insert_mappings(
             ClosureDay, [{"partnership_id": partnership_id, "day": date(2030, 1, 3), "name": "y"}]
@@ -81,6 +88,8 @@ def test_a_write_in_a_reads_only_request_is_refused_until_it_ends(app, db, partn
         _db.session.expunge_all()
     transactions.reads_only()
     assert _db.session.scalar(select(Partnership.name)) == name  # reads are fine
+    named = select(Partnership.name, Partnership.id).cte("named")
+    assert _db.session.scalar(select(named.c.name)) == name  # a CTE that reads too
     transactions.end_reads_only()
     _db.session.add(ClosureDay(partnership_id=partnership_id, day=date(2030, 1, 5), name="w"))
     _db.session.commit()
