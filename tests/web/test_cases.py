@@ -588,6 +588,32 @@ def test_the_case_page_shows_the_history_and_the_timeline(
     assert "31 March 2023" in dates and "Not yet" in dates
 
 
+def test_what_people_typed_is_escaped_in_the_history(web, business_manager, leads, partnership):
+    """The history's rows are written in Python (casework/web/case_page_rows.py), not by
+    Jinja's autoescaping: markup typed into a fact or a name must still arrive as text."""
+    from tests.factories import make_user
+
+    case = make_case(business_manager)
+    advance_case(case.id, business_manager, leads, "commissioning")
+    hostile = '<script>alert("x")</script> & <b>'
+    fire_event(
+        business_manager,
+        case.id,
+        "appoint_reviewer",
+        {"on": "2023-04-12", "reviewer": {"name": hostile, "organisation": "Org <i>"}},
+    )
+    manager = make_user(partnership, "business_manager")
+    manager.name = "Ann <em>Smith</em>"
+    _db.session.commit()
+    fire_event(manager, case.id, "place_hold", {"on": "2023-04-13", "reason": "inquest"})
+    html = web(business_manager).get(f"/cases/{case.id}").get_data(as_text=True)
+    history = html[html.index(">History</h2>") :]
+    assert "<script>" not in html and "<b>" not in html and "<em>" not in html
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;, Org &lt;i&gt;"
+    assert escaped in history
+    assert "Ann &lt;em&gt;Smith&lt;/em&gt;<br>" in history
+
+
 def test_the_timeline_geometry():
     timeline = draw_timeline(
         [
