@@ -156,8 +156,8 @@ class CasePageReads:
 
 
 def read_case_page(user: User, case_id: int, today: date) -> CasePageReads:
-    """Record that `user` read the case now, and read everything its page shows, in the current
-    transaction (the caller commits). NotFound if the user may not see the case."""
+    """Record that `user` read the case now, then read everything its page shows (the caller
+    commits). NotFound, with nothing recorded, if the user may not see the case."""
     require_case_reader(user)
     sees = "all" if user.role in SEES_ALL_CASES else "granted"
     if user.role not in SEES_ALL_CASES | SEES_GRANTED_CASES:

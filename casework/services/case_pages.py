@@ -372,5 +372,7 @@ def case_page(user: User, case_id: int, today: date | None = None) -> CasePageVi
         timeline_clocks=marks,
         holds=holds,
     )
-    db.session.commit()  # the read, recorded with everything it showed
+    # The read: on PostgreSQL the page's request committed it already, a statement by itself
+    # (see `web.security.reads_and_records_reads`); otherwise it commits here.
+    db.session.commit()
     return page

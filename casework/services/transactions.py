@@ -10,6 +10,7 @@ from sqlalchemy.pool import Pool
 from casework.extensions import db
 
 READS_ONLY = "casework_reads_only"  # the key in Session.info and the connection's info
+RECORDS_READS = "records_reads"  # its value when the request may also record reads
 
 
 class WriteInReadsOnlyRequest(RuntimeError):
@@ -22,7 +23,7 @@ def abandon() -> None:
     db.session.rollback()
 
 
-def reads_only() -> None:
+def reads_only(*, records_reads: bool = False) -> None:
     """Declare that the rest of the request only reads (its first statement is yet to come).
 
     On PostgreSQL its statements then run outside a transaction (autocommit). A page that only
@@ -32,13 +33,19 @@ def reads_only() -> None:
     From here on every statement on the request's connection but a SELECT is refused
     (`WriteInReadsOnlyRequest`), whatever sends it (the ORM, Core, text, a flush), so a page
     declared wrongly fails loudly rather than writing outside a transaction.
+
+    `records_reads`: the request may also insert into `case_reads` (a page of case detail
+    records its own read). That insert is one statement, the running total kept by its
+    trigger in the same statement, so it needs no transaction around it either; it commits
+    before the page is read, so a page that then fails leaves a read recorded, never a page
+    shown without one.
     """
     db.session.info[READS_ONLY] = True
     if db.session.get_bind().dialect.name == "postgresql":
         connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     else:
         connection = db.session.connection()
-    connection.info[READS_ONLY] = True
+    connection.info[READS_ONLY] = RECORDS_READS if records_reads else True
 
 
 def end_reads_only() -> None:
@@ -52,8 +59,14 @@ def end_reads_only() -> None:
 def _refuse_writes(
     conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
 ) -> None:
-    if conn.info.get(READS_ONLY) and not _only_reads(statement):
+    declared = conn.info.get(READS_ONLY)
+    if declared and not _only_reads(statement):
+        if declared == RECORDS_READS and _RECORDS_A_READ.match(statement):
+            return
         raise WriteInReadsOnlyRequest(f"A request declared reads-only wrote: {statement[:200]}")
+
+
+_RECORDS_A_READ = re.compile(r"\s*INSERT INTO case_reads \(", re.IGNORECASE)
 
 
 # A statement may also begin WITH (a common table expression), but a CTE can write on

@@ -29,7 +29,7 @@ from casework.services.errors import Invalid
 from casework.services.numbers import whole_number
 from casework.services.permissions import require_may_open_cases
 from casework.web.forms import GovDateField
-from casework.web.security import reads_only
+from casework.web.security import reads_and_records_reads, reads_only
 from workflows.cases import NATURES, PARTNER_NAMES, STATE_CHANGING_EVENTS, STATES
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
@@ -198,6 +198,7 @@ def new():
 
 
 @cases.get("/<int:case_id>")
+@reads_and_records_reads
 def show(case_id: int):
     page = case_page(current_user, case_id)
     return render_template(

@@ -81,14 +81,21 @@ def reads_only(view):
     return view
 
 
+def reads_and_records_reads(view):
+    """As `reads_only`, for a page of case detail: it may also record its read (see
+    `services.transactions.reads_only`)."""
+    view.reads_only = transactions.RECORDS_READS
+    return view
+
+
 def _start_request():
     if request.endpoint == "static":
         return None  # the GOV.UK assets: public, and nobody's activity
     g.csp_nonce = secrets.token_urlsafe(16)
-    if request.method in ("GET", "HEAD") and getattr(
-        current_app.view_functions.get(request.endpoint), "reads_only", False
-    ):
-        transactions.reads_only()  # before the first statement: loading the person
+    declared = getattr(current_app.view_functions.get(request.endpoint), "reads_only", False)
+    if declared and request.method in ("GET", "HEAD"):
+        # Before the first statement: loading the person.
+        transactions.reads_only(records_reads=declared == transactions.RECORDS_READS)
     if request.blueprint == "api":
         return None  # the API refuses bad text itself, once the token is checked
     why = refusal()

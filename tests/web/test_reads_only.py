@@ -3,13 +3,13 @@ and any write in them refused."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
 
 from casework.extensions import db as _db
-from casework.models import ClosureDay, Partnership
+from casework.models import CaseRead, ClosureDay, Partnership
 from casework.services import transactions
 from casework.services.transactions import WriteInReadsOnlyRequest
 from tests.factories import make_case
@@ -37,7 +37,7 @@ def _statements(app, fetch) -> list[tuple[str, bool]]:
     return seen
 
 
-def test_the_home_page_and_the_case_list_hold_no_transaction_the_case_page_does(
+def test_the_pages_on_the_hot_path_hold_no_transaction_on_postgresql(
     app, web, business_manager, backend
 ):
     case = make_case(business_manager)
@@ -47,11 +47,31 @@ def test_the_home_page_and_the_case_list_hold_no_transaction_the_case_page_does(
     page = _statements(app, lambda: browser.get(f"/cases/{case.id}"))
 
     assert home and listing
+    # The case page's one write is the record of its read, a statement by itself.
+    assert [words for words, _inside in page if not words.startswith("SELECT")] == ["INSERT INTO"]
     if backend == "postgresql":  # SQLite opens no transaction to read, either way
-        assert not any(inside for _words, inside in home + listing)
-    # The case page records the read with what it showed: its writes are in a transaction.
-    writes = [inside for words, inside in page if words.startswith("INSERT")]
-    assert writes and all(writes)
+        assert not any(inside for _words, inside in home + listing + page)
+    assert _db.session.scalar(select(func.count()).select_from(CaseRead)) == 1  # and kept
+
+
+def test_a_page_that_records_reads_may_record_reads_and_nothing_else(
+    app, db, business_manager, partnership
+):
+    case = make_case(business_manager)
+    record = insert(CaseRead).values(
+        case_id=case.id, user_id=business_manager.id, read_at=datetime(2026, 11, 27), via="web"
+    )
+    rename = update(Partnership).values(name="Renamed")
+    transactions.reads_only()
+    with pytest.raises(WriteInReadsOnlyRequest):  # a page that only reads records nothing
+        _db.session.execute(record)
+    transactions.end_reads_only()
+    transactions.reads_only(records_reads=True)
+    _db.session.execute(record)
+    with pytest.raises(WriteInReadsOnlyRequest):
+        _db.session.execute(rename)
+    transactions.end_reads_only()
+    assert _db.session.scalar(select(Partnership.name)) == partnership.name
 
 
 def test_a_write_in_a_reads_only_request_is_refused_until_it_ends(app, db, partnership):
