@@ -31,13 +31,13 @@ def init_web(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
-    from casework.web import case_page_rows, errors, govuk_chrome, security, template_helpers
+    from casework.web import errors, govuk_chrome, page_rows, security, template_helpers
 
     security.init_security(app)  # sign-in, idle time-out, CSRF, headers: before the views
     errors.init_errors(app)
     template_helpers.init_template_helpers(app)
     govuk_chrome.init_govuk_chrome(app)
-    case_page_rows.init_case_page_rows(app)
+    page_rows.init_page_rows(app)
 
     from casework.web.access import access
     from casework.web.admin import admin

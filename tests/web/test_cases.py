@@ -589,7 +589,7 @@ def test_the_case_page_shows_the_history_and_the_timeline(
 
 
 def test_what_people_typed_is_escaped_in_the_history(web, business_manager, leads, partnership):
-    """The history's rows are written in Python (casework/web/case_page_rows.py), not by
+    """The history's rows are written in Python (casework/web/page_rows.py), not by
     Jinja's autoescaping: markup typed into a fact or a name must still arrive as text."""
     from tests.factories import make_user
 
