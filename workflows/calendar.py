@@ -27,6 +27,7 @@ working days before Tuesday 18 June as one sent on the Friday, so it is on time.
 31 August 2023 plus 6 months is 29 February 2024.
 """
 
+from bisect import bisect_right
 from collections.abc import Collection
 from datetime import date, timedelta
 from functools import lru_cache
@@ -130,12 +131,22 @@ def working_days_between(start: date, end: date, closures: Collection[date] = ()
         if (start + timedelta(days=offset)).weekday() < _SATURDAY:
             weekdays += 1
 
-    # A closure on a bank holiday must only be taken off once, hence one combined set.
-    days_off: set[date] = set(closures)
+    # Bank holidays on weekdays, counted by bisecting each year's sorted list; then closure
+    # days, but only those on a weekday that is not a bank holiday already (counted once).
+    lost = 0
     for year in range(start.year, end.year + 1):
-        days_off.update(bank_holidays(year))
-    lost = sum(1 for day in days_off if start < day <= end and day.weekday() < _SATURDAY)
+        days = _weekday_bank_holidays(year)
+        lost += bisect_right(days, end) - bisect_right(days, start)
+    for day in set(closures):
+        if start < day <= end and day.weekday() < _SATURDAY and day not in bank_holidays(day.year):
+            lost += 1
     return weekdays - lost
+
+
+@lru_cache(maxsize=256)
+def _weekday_bank_holidays(year: int) -> tuple[date, ...]:
+    """The year's bank holidays that fall on a weekday, in order (for bisecting)."""
+    return tuple(sorted(day for day in bank_holidays(year) if day.weekday() < _SATURDAY))
 
 
 def add_months(start: date, months: int) -> date:

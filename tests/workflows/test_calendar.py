@@ -454,6 +454,24 @@ def test_between_matches_a_day_by_day_count() -> None:
         assert working_days_between(anchor, end, closures) == expected, end
 
 
+def test_between_matches_a_day_by_day_count_across_years() -> None:
+    # Ranges of up to three years either way from many starts (the count bisects each year's
+    # bank holidays), with closures on a substitute day, a one-off holiday, a Saturday and
+    # ordinary weekdays: each closure is taken off once, and only on a working day.
+    closures = {date(2022, 12, 27), date(2023, 5, 8), date(2024, 6, 15), date(2023, 1, 3)}
+    closures |= {date(2024, 12, 31), date(2025, 1, 2)}
+    for start in _every_day(date(2022, 11, 1), date(2025, 2, 28))[::9]:
+        for span in (-1100, -400, -33, -1, 0, 1, 6, 45, 370, 1100):
+            end = start + timedelta(days=span)
+            low, high = min(start, end), max(start, end)
+            count = sum(
+                1
+                for day in _every_day(low + timedelta(days=1), high)
+                if is_working_day(day) and day not in closures
+            )
+            assert working_days_between(start, end, closures) == (count if span >= 0 else -count)
+
+
 # --- add_months -----------------------------------------------------------------------------
 
 
