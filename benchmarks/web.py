@@ -676,9 +676,9 @@ def main(argv: list[str] | None = None) -> int:
         f"--connections {args.connections} --threads {args.threads}"
     )
     print(
-        "Note: every read of a case page records an audit row (CaseRead) and adds to the "
-        "reader's total (CaseReadTotal), committed with the page's reads, so each case-page "
-        "request includes two writes and a commit."
+        "Note: every read of a case page records an audit row (CaseRead), whose trigger adds "
+        "to the reader's total (CaseReadTotal), so each case-page request includes a write "
+        "(committed by itself on PostgreSQL, with the page's reads on SQLite)."
     )
     rows: list[Row] = []
     for backend in backends:
