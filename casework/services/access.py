@@ -4,8 +4,10 @@ contributors see a case only through their agency's request, never through a gra
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
@@ -53,10 +55,41 @@ STATUS_WORDS = {
 }
 
 
-def _status(access: CaseAccess, user: User, today: date) -> str:
-    return grant_status(
-        access.revoked_at is not None, access.until_on, user.active, user.role, today
-    )
+class GrantEntry(NamedTuple):
+    """A grant as read from the database, with what its status depends on."""
+
+    id: int
+    user_id: int
+    user_name: str
+    user_email: str
+    role: str
+    active: bool  # the holder's
+    purpose: str
+    until_on: date
+    granted_by: str
+    taken_back: bool
+
+
+def grants_from(entries: Iterable[GrantEntry], today: date) -> list[Grant]:
+    """The grants with their status on `today`: live ones first, then in the given order."""
+    grants = []
+    for e in entries:
+        status = grant_status(e.taken_back, e.until_on, e.active, e.role, today)
+        grants.append(
+            Grant(
+                e.id,
+                e.user_id,
+                e.user_name,
+                e.user_email,
+                e.role,
+                e.purpose,
+                e.until_on,
+                e.granted_by,
+                status == "live",
+                status,
+            )
+        )
+    return sorted(grants, key=lambda grant: not grant.live)
 
 
 def grant_status(taken_back: bool, until_on: date, active: bool, role: str, today: date) -> str:
@@ -122,8 +155,7 @@ def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[
     """Who holds access to the case through a grant (live ones first)."""
     if actor.role not in ("business_manager", "partner_lead", "scrutineer"):
         return []
-    grants = _grants(case, today or london_today())
-    return sorted(grants, key=lambda g: not g.live)
+    return _grants(case, today or london_today())
 
 
 def grant_to_take_back(actor: User, case_id: int, grant_id: int) -> tuple[Case, Grant]:
@@ -138,7 +170,7 @@ def grant_to_take_back(actor: User, case_id: int, grant_id: int) -> tuple[Case, 
 
 
 def _grants(case: Case, today: date, *where) -> list[Grant]:
-    """The case's grants (those matching `where`), oldest first."""
+    """The case's grants (those matching `where`): live ones first, then oldest first."""
     granted_by = _GRANTED_BY
     rows = db.session.execute(
         select(CaseAccess, User, granted_by.name)
@@ -147,21 +179,22 @@ def _grants(case: Case, today: date, *where) -> list[Grant]:
         .where(CaseAccess.case_id == case.id, *where)
         .order_by(CaseAccess.id)
     ).all()
-    return [
-        Grant(
+    entries = (
+        GrantEntry(
             access.id,
             user.id,
             user.name,
             user.email,
             user.role,
+            user.active,
             access.purpose,
             access.until_on,
             granted_by_name,
-            _status(access, user, today) == "live",
-            _status(access, user, today),
+            access.revoked_at is not None,
         )
         for access, user, granted_by_name in rows
-    ]
+    )
+    return grants_from(entries, today)
 
 
 def grantable_users(actor: User) -> list[User]:

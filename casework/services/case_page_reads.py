@@ -41,6 +41,7 @@ from casework.models import (
 )
 from casework.models.cases import CaseQuestions
 from casework.models.time import utcnow
+from casework.services.access import GrantEntry
 from casework.services.errors import NotFound
 from casework.services.json_rows import json_rows, loads, nested_json
 from casework.services.partnerships import (
@@ -124,19 +125,6 @@ class HistoryEntry(NamedTuple):
     recorded_at: datetime  # UTC, as stored
     actor_name: str
     actor_role: str
-
-
-class GrantEntry(NamedTuple):
-    id: int
-    user_id: int
-    user_name: str
-    user_email: str
-    role: str
-    active: bool
-    purpose: str
-    until_on: date
-    granted_by: str
-    taken_back: bool
 
 
 class ReaderEntry(NamedTuple):

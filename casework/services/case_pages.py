@@ -1,7 +1,7 @@
 """What the case page shows: one case with everything around it, for one user.
 
 `case_page` records the read and loads the case with everything around it through
-`read_case_page` (two statements whatever the history's length, committed together), and
+`read_case_page` (two statements whatever the history's length), and
 works out its clocks in words, its history, the events the user may fire now and those a guard
 refuses (with the reason the API gives), who holds access, the audit of reads (for business
 managers and the scrutineer), and the timeline picture.
@@ -15,10 +15,9 @@ from typing import Any
 
 from casework.extensions import db
 from casework.models import User
-from casework.services.access import Grant, grant_status
+from casework.services.access import Grant, grants_from
 from casework.services.case_page_reads import (
     CaseRecord,
-    GrantEntry,
     HistoryEntry,
     ReaderEntry,
     read_case_page,
@@ -254,28 +253,6 @@ def _readers(entries: list[ReaderEntry]) -> list[Reader]:
     return [Reader(e.name, e.role, e.reads, _in_london(e.last_read_at)) for e in entries]
 
 
-def _grants(entries: list[GrantEntry], today: date) -> list[Grant]:
-    """Who holds access to the case through a grant: live ones first, then oldest first."""
-    grants = []
-    for e in entries:
-        status = grant_status(e.taken_back, e.until_on, e.active, e.role, today)
-        grants.append(
-            Grant(
-                e.id,
-                e.user_id,
-                e.user_name,
-                e.user_email,
-                e.role,
-                e.purpose,
-                e.until_on,
-                e.granted_by,
-                status == "live",
-                status,
-            )
-        )
-    return sorted(grants, key=lambda grant: not grant.live)
-
-
 def _clocks(
     case: CaseRecord, today: date, settings: ClockSettings
 ) -> tuple[list[ClockLine], list[ClockMark]]:
@@ -364,7 +341,7 @@ def case_page(user: User, case_id: int, today: date | None = None) -> CasePageVi
         actions=[(e, _action(user, e)) for e in allowed_events_for(user, case, today, settings)],
         blocked=_blocked(user, case, today, settings.closures),
         shows_grants=reads.grants is not None,
-        grants=_grants(reads.grants or [], today),
+        grants=grants_from(reads.grants or [], today),
         manages_access=user.role == "business_manager" and user.active,
         readers=None if reads.readers is None else _readers(reads.readers),
         timeline=draw_timeline(stages, marks, holds, today),
