@@ -147,9 +147,9 @@ def read_case_page(user: User, case_id: int, today: date) -> CasePageReads:
     """Record that `user` read the case now, then read everything its page shows (the caller
     commits). NotFound, with nothing recorded, if the user may not see the case."""
     require_case_reader(user)
-    sees = "all" if user.role in SEES_ALL_CASES else "granted"
     if user.role not in SEES_ALL_CASES | SEES_GRANTED_CASES:
         raise NotFound("There is no case with that id.")  # agency contributors: requests only
+    sees = "all" if user.role in SEES_ALL_CASES else "granted"
     where = {
         "case_id": case_id,
         "partnership_id": user.partnership_id,
