@@ -43,6 +43,7 @@ def test_workflows_are_pure(path):
         "enum",
         "itertools",
         "re",
+        "bisect",
     }
     outside = {n for n in imports_of(path) if top(n) not in allowed | stdlib}
     assert not outside, f"{path.name} imports {outside}: workflows/ must stay pure"

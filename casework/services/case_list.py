@@ -18,6 +18,7 @@ from casework.services.cases import case_filters
 from casework.services.clocks import open_clock_overdue_clause
 from casework.services.permissions import SEES_ALL_CASES
 from casework.services.today import london_today
+from casework.services.transactions import execute_core
 
 PER_PAGE = 25
 
@@ -106,7 +107,7 @@ def case_listing(
     overdue_clock = exists(
         select(Clock.id).where(Clock.case_id == shown.c.id, open_clock_overdue_clause(today))
     )
-    found = db.session.execute(
+    found = execute_core(
         select(shown, overdue_clock, total_column).order_by(shown.c.id.desc())
     ).all()
     rows = [CaseRow(*row[:-2], overdue=bool(row[-2])) for row in found]

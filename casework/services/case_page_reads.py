@@ -26,7 +26,6 @@ from sqlalchemy import DateTime, Integer, Select, String, bindparam, insert, ins
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Insert
 
-from casework.extensions import db
 from casework.models import (
     Case,
     CaseAccess,
@@ -56,6 +55,7 @@ from casework.services.permissions import (
     granted,
     require_case_reader,
 )
+from casework.services.transactions import execute_core
 from workflows.clocks import ClockSettings
 
 SEES_READ_AUDIT = frozenset({"business_manager", "scrutineer"})
@@ -156,13 +156,13 @@ def read_case_page(user: User, case_id: int, today: date) -> CasePageReads:
         "user_id": user.id,
         "today": today,
     }
-    recorded = db.session.execute(
+    recorded = execute_core(
         _record_read(sees), {**where, "reader": user.id, "at": utcnow(), "via": "web"}
     )
     if recorded.rowcount != 1:
         raise NotFound("There is no case with that id.")
     statement = _page_statement(sees, user.role in SEES_GRANTS, user.role in SEES_READ_AUDIT)
-    row = db.session.execute(statement, where).one()
+    row = execute_core(statement, where).one()
     return CasePageReads(
         case=_case_record(row),
         settings=settings_from(row, parse_closures(row.closures)),

@@ -33,6 +33,7 @@ from casework.services.errors import Invalid
 from casework.services.partnerships import clock_settings, closures_column, parse_closures
 from casework.services.permissions import require_case_reader, visible_cases_clause
 from casework.services.today import london_today
+from casework.services.transactions import execute_core
 from workflows.cases import TERMINAL_STATES
 from workflows.clocks import (
     CASE_CLOCK_KINDS,
@@ -286,7 +287,7 @@ def partnership_clocks_due(
 
     One statement, built once (the home page asked four, each reading the same index range
     again, and building it each time cost as much as running it)."""
-    rows = db.session.execute(
+    rows = execute_core(
         _partnership_due_statement(escalated_only),
         {"on": on, "partnership_id": partnership_id, "limit": limit},
     ).all()

@@ -4,8 +4,9 @@ import re
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.pool import Pool
+from sqlalchemy.sql.base import Executable
 
 from casework.extensions import db
 
@@ -46,6 +47,15 @@ def reads_only(*, records_reads: bool = False) -> None:
     else:
         connection = db.session.connection()
     connection.info[READS_ONLY] = RECORDS_READS if records_reads else True
+
+
+def execute_core(statement: Executable, parameters: dict[str, Any] | None = None) -> Result:
+    """Run a statement that returns plain rows (no ORM objects) on the session's connection, in
+    its transaction, without going through the Session: the Session's ORM bookkeeping (its
+    compile state for ORM-annotated columns, autoflush) cost 0.4 ms a statement on the hot
+    pages (measured: 1.28 against 0.85 ms of CPU for the case page's statement). Only where
+    nothing is pending to flush, as at the start of a request that reads."""
+    return db.session.connection().execute(statement, parameters)
 
 
 def end_reads_only() -> None:
