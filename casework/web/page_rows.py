@@ -15,6 +15,8 @@ numbers and dates are written as the templates wrote them (`str`, `long_date`,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -24,7 +26,7 @@ from casework.services.wording import date_at_time, long_date
 from casework.web.template_helpers import ROLE_NAMES, words
 
 if TYPE_CHECKING:
-    from casework.services.case_pages import HistoryLine
+    from casework.services.case_pages import ClockLine, HistoryLine
     from casework.services.worklist import WorkItem
 
 ROW = '<tr class="govuk-table__row">'
@@ -94,6 +96,24 @@ def timeline_marks(t: Timeline) -> Markup:
     return Markup("".join(marks))  # noqa: S704 (each text above is escaped)
 
 
+def clock_rows(clocks: list[ClockLine]) -> Markup:
+    rows = []
+    for clock in clocks:
+        statutory = ' <strong class="govuk-tag govuk-tag--grey">Statutory</strong>'
+        note = ""
+        if clock.hold_note:
+            note = f'<br><span class="govuk-body-s">{escape(clock.hold_note)}</span>'
+        rows.append(
+            (
+                f"{escape(clock.label)}{statutory if clock.statutory else ''}",
+                long_date(clock.due_on),
+                long_date(clock.met_on),
+                f'<strong class="govuk-tag {clock.tag}">{escape(clock.words)}</strong>{note}',
+            )
+        )
+    return _rows(rows)
+
+
 def stage_rows(stages: list[Stage]) -> Markup:
     return _rows(
         (
@@ -128,12 +148,23 @@ def hold_rows(holds: list[HoldSpan]) -> Markup:
     )
 
 
+# A state's and a role's words, escaped: worked out once per code rather than once per row.
+@lru_cache(maxsize=64)
+def _word(state: str | None) -> str:
+    return str(escape(words(state)))
+
+
+@lru_cache(maxsize=16)
+def _role(role: str) -> str:
+    return str(escape(ROLE_NAMES[role]))
+
+
 def _state_change(line: HistoryLine) -> str:
     if line.from_state == line.to_state or not line.to_state:
-        return f"{escape(words(line.from_state))} (no change)"
+        return f"{_word(line.from_state)} (no change)"
     if line.from_state:
-        return f"{escape(words(line.from_state))} → {escape(words(line.to_state))}"
-    return str(escape(words(line.to_state)))
+        return f"{_word(line.from_state)} → {_word(line.to_state)}"
+    return _word(line.to_state)
 
 
 def history_rows(history: list[HistoryLine]) -> Markup:
@@ -148,11 +179,27 @@ def history_rows(history: list[HistoryLine]) -> Markup:
                 f"{escape(line.words)}{detail}",
                 _state_change(line),
                 f'{escape(line.actor_name)}<br><span class="govuk-body-s">'
-                f"{escape(ROLE_NAMES[line.actor_role])}</span>",
+                f"{_role(line.actor_role)}</span>",
                 date_at_time(line.recorded_at),
             )
         )
     return _rows(rows)
+
+
+def summary_rows(rows: list[tuple[str, object]]) -> Markup:
+    """GOV.UK summary list rows, one for each (key, value) with a value (a date as
+    `long_date` writes it); a pair whose value is None or empty is left out."""
+    html = []
+    for key, value in rows:
+        if not value:
+            continue
+        text = long_date(value) if isinstance(value, date) else escape(value)
+        html.append(
+            '<div class="govuk-summary-list__row">'
+            f'<dt class="govuk-summary-list__key">{escape(key)}</dt>'
+            f'<dd class="govuk-summary-list__value">{text}</dd></div>'
+        )
+    return Markup("".join(html))  # noqa: S704 (each text above is escaped)
 
 
 def due_clock_rows(items: list[WorkItem], cases_url: str) -> Markup:
@@ -178,6 +225,15 @@ def due_clock_rows(items: list[WorkItem], cases_url: str) -> Markup:
 
 
 def init_page_rows(app) -> None:  # noqa: ANN001 (a Flask app)
-    helpers = (timeline_marks, stage_rows, clock_date_rows, hold_rows, history_rows, due_clock_rows)
+    helpers = (
+        timeline_marks,
+        clock_rows,
+        stage_rows,
+        clock_date_rows,
+        hold_rows,
+        history_rows,
+        summary_rows,
+        due_clock_rows,
+    )
     for helper in helpers:
         app.add_template_global(helper)
