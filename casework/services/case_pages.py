@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from casework.extensions import db
 from casework.models import User
 from casework.services.access import Grant, grants_from
 from casework.services.case_page_reads import (
@@ -25,6 +24,7 @@ from casework.services.case_page_reads import (
 from casework.services.case_timeline import ClockMark, HoldSpan, Stage, Timeline, draw_timeline
 from casework.services.case_views import KEY_DATES, allowed_events_for, clock_view
 from casework.services.today import LONDON, london_today
+from casework.services.transactions import commit_reads
 from casework.services.wording import long_date, status_words
 from workflows import cases as workflow
 from workflows.clocks import ClockSettings
@@ -349,7 +349,5 @@ def case_page(user: User, case_id: int, today: date | None = None) -> CasePageVi
         timeline_clocks=marks,
         holds=holds,
     )
-    # The read: on PostgreSQL the page's request committed it already, a statement by itself
-    # (see `web.security.reads_and_records_reads`); otherwise it commits here.
-    db.session.commit()
+    commit_reads()  # the read (see `web.security.reads_and_records_reads`)
     return page

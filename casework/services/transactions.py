@@ -58,6 +58,15 @@ def execute_core(statement: Executable, parameters: dict[str, Any] | None = None
     return db.session.connection().execute(statement, parameters)
 
 
+def commit_reads() -> None:
+    """Commit the record of a read. In a reads-only request on PostgreSQL it committed as it
+    ran (its connection is outside a transaction), and the Session's commit would only cost
+    its bookkeeping on the case page; otherwise it commits here."""
+    if db.session.info.get(READS_ONLY) and db.session.get_bind().dialect.name == "postgresql":
+        return
+    db.session.commit()
+
+
 def end_reads_only() -> None:
     """At the end of the request: the session's next user (a test's, in the same app context)
     gets a transaction again."""
