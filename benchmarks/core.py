@@ -61,6 +61,7 @@ from sqlalchemy import JSON, Table, bindparam, event, func, insert, select, text
 from casework import create_app
 from casework.extensions import db
 from casework.models import Case, CaseEvent, Clock, Hold, SignOff, User
+from casework.models.cases import CaseQuestions
 from casework.services.cases import open_case
 from casework.services.clocks import clocks_due, copy_derived, set_rungs
 from casework.services.events import fire_event
@@ -251,8 +252,9 @@ def _commission_and_review(
 # --------------------------------------------------------------------------------------------
 
 
-class SimCase:
-    """A case's columns as plain attributes, with what the guards ask of a case."""
+class SimCase(CaseQuestions):
+    """A case's columns as plain attributes, with what the guards ask of a case (answered as
+    `Case` answers it, through `CaseQuestions`)."""
 
     def __init__(self, **columns: Any):
         for name, value in column_defaults(Case.__table__).items():
@@ -261,22 +263,6 @@ class SimCase:
         self.holds: list[SimpleNamespace] = []
         for name, value in columns.items():
             setattr(self, name, value)
-
-    @property
-    def signed_off_partners(self) -> set[str]:
-        return {s.partner for s in self.sign_offs if s.round == self.sign_off_round}
-
-    @property
-    def open_hold(self) -> SimpleNamespace | None:
-        return next((h for h in self.holds if h.lifted_on is None), None)
-
-    @property
-    def hold_open(self) -> bool:
-        return self.open_hold is not None
-
-    @property
-    def outstanding_actions(self) -> int:
-        return 0
 
 
 @dataclass
