@@ -16,9 +16,16 @@ from casework.extensions import db
 from casework.models import Case, CaseAccess, User
 from casework.models.time import utcnow
 from casework.services.errors import Conflict, Invalid, NotFound, NotPermitted
-from casework.services.permissions import SEES_GRANTED_CASES, visible_cases_clause
+from casework.services.permissions import (
+    SEES_ALL_CASES,
+    SEES_GRANTED_CASES,
+    visible_cases_clause,
+)
 from casework.services.today import london_today
 from casework.services.wording import long_date
+
+# Who is shown a case's grants (on its page and its access page): the roles that see every case.
+SEES_GRANTS = SEES_ALL_CASES
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,7 @@ _GRANTED_BY = aliased(User, name="granted_by")
 
 def grants_for_case(actor: User, case: Case, today: date | None = None) -> list[Grant]:
     """Who holds access to the case through a grant (live ones first)."""
-    if actor.role not in ("business_manager", "partner_lead", "scrutineer"):
+    if actor.role not in SEES_GRANTS:
         return []
     return _grants(case, today or london_today())
 

@@ -40,7 +40,7 @@ from casework.models import (
 )
 from casework.models.cases import CaseQuestions
 from casework.models.time import utcnow
-from casework.services.access import GrantEntry
+from casework.services.access import SEES_GRANTS, GrantEntry
 from casework.services.errors import NotFound
 from casework.services.json_rows import json_rows, loads, nested_json
 from casework.services.partnerships import (
@@ -59,7 +59,6 @@ from casework.services.transactions import execute_core
 from workflows.clocks import ClockSettings
 
 SEES_READ_AUDIT = frozenset({"business_manager", "scrutineer"})
-SEES_GRANTS = frozenset({"business_manager", "partner_lead", "scrutineer"})  # as access.py
 
 
 @dataclass(frozen=True)

@@ -114,15 +114,16 @@ def clock_rows(clocks: list[ClockLine]) -> Markup:
     return _rows(rows)
 
 
-def stage_rows(stages: list[Stage]) -> Markup:
+def _span_rows(spans: Iterable[tuple[str, date, date | None]], ongoing: str) -> Markup:
+    """Rows of (a code in words, from, to), with `ongoing` for a span not yet ended."""
     return _rows(
-        (
-            escape(words(stage.state)),
-            long_date(stage.start),
-            long_date(stage.end) if stage.end else "Now",
-        )
-        for stage in stages
+        (escape(words(code)), long_date(start), long_date(end) if end else ongoing)
+        for code, start, end in spans
     )
+
+
+def stage_rows(stages: list[Stage]) -> Markup:
+    return _span_rows(((s.state, s.start, s.end) for s in stages), "Now")
 
 
 def clock_date_rows(marks: list[ClockMark]) -> Markup:
@@ -138,14 +139,7 @@ def clock_date_rows(marks: list[ClockMark]) -> Markup:
 
 
 def hold_rows(holds: list[HoldSpan]) -> Markup:
-    return _rows(
-        (
-            escape(words(span.reason)),
-            long_date(span.start),
-            long_date(span.end) if span.end else "Still open",
-        )
-        for span in holds
-    )
+    return _span_rows(((h.reason, h.start, h.end) for h in holds), "Still open")
 
 
 # A state's and a role's words, escaped: worked out once per code rather than once per row.
