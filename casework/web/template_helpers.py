@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
 
 from casework.services.alerts import unread_alert_count
 from casework.services.wording import clock_time, date_at_time, long_date
+from casework.web.csrf_tokens import csrf_token
 from casework.web.forms import GovDateField, date_items
 
 ROLE_NAMES = {
@@ -29,6 +32,7 @@ def init_template_helpers(app: Flask) -> None:
     app.add_template_filter(words, "words")
     app.add_template_global(error_summary, "error_summary")
     app.add_template_global(date_items, "date_items")
+    app.add_template_global(fixed_url, "fixed_url")
 
 
 def words(code: str | None) -> str:
@@ -98,7 +102,7 @@ def _navigation() -> list[dict]:
             (e for prefix, e in ADMIN_SECTIONS if request.path.startswith(prefix)), "admin.users"
         )
     return [
-        {"href": url_for(endpoint), "text": text, "active": endpoint == current}
+        {"href": fixed_url(endpoint), "text": text, "active": endpoint == current}
         for endpoint, text in items
     ]
 
@@ -108,4 +112,18 @@ def _context() -> dict:
         "cspNonce": getattr(g, "csp_nonce", None),
         "navigation": _navigation(),
         "role_names": ROLE_NAMES,
+        # Over Flask-WTF's own, which its context processor (registered earlier) gives.
+        "csrf_token": csrf_token,
     }
+
+
+def fixed_url(endpoint: str, filename: str | None = None) -> str:
+    """`url_for(endpoint)`, or a static file's URL, for an endpoint whose URL takes no values:
+    every page has several (the style sheets, the navigation, sign out), and the answer
+    depends only on where the application is mounted, so it is worked out once."""
+    return _fixed_url(request.script_root, endpoint, filename)
+
+
+@lru_cache(maxsize=256)
+def _fixed_url(script_root: str, endpoint: str, filename: str | None) -> str:
+    return url_for(endpoint, filename=filename) if filename else url_for(endpoint)

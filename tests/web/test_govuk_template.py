@@ -130,3 +130,13 @@ def test_a_page_without_a_nonce_has_a_script_without_one(app, db):
     with app.test_request_context("/sign-in"):
         html = render_template_string(PAGE, title="x", form=None)
     assert "<script>document.body.className" in html
+
+
+def test_the_links_on_every_page_follow_where_the_application_is_mounted(app, db):
+    client = app.test_client()
+    for mounted, prefix in (("", ""), ("/casework", "/casework"), ("", "")):
+        page = client.get("/sign-in", base_url=f"http://localhost{mounted}/")
+        html = page.get_data(as_text=True)
+        assert f'href="{prefix}/assets/govuk/govuk-frontend.min.css"' in html
+        assert f'src="{prefix}/assets/casework.mjs"' in html
+        assert f'href="{prefix}/sign-in" class="govuk-header__homepage-link"' in html
