@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, Integer, Select, String, bindparam, insert, inspect, select
+from sqlalchemy import DateTime, Integer, String, bindparam, insert, inspect, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.dml import Insert
 
 from casework.models import (
     Case,
@@ -55,7 +54,7 @@ from casework.services.permissions import (
     granted,
     require_case_reader,
 )
-from casework.services.transactions import execute_core
+from casework.services.prepared import Prepared
 from workflows.clocks import ClockSettings
 
 SEES_READ_AUDIT = frozenset({"business_manager", "scrutineer"})
@@ -155,13 +154,11 @@ def read_case_page(user: User, case_id: int, today: date) -> CasePageReads:
         "user_id": user.id,
         "today": today,
     }
-    recorded = execute_core(
-        _record_read(sees), {**where, "reader": user.id, "at": utcnow(), "via": "web"}
-    )
-    if recorded.rowcount != 1:
+    recorded = _record_read(sees).count({**where, "reader": user.id, "at": utcnow(), "via": "web"})
+    if recorded != 1:
         raise NotFound("There is no case with that id.")
     statement = _page_statement(sees, user.role in SEES_GRANTS, user.role in SEES_READ_AUDIT)
-    row = execute_core(statement, where).one()
+    row = statement.one(where)
     return CasePageReads(
         case=_case_record(row),
         settings=settings_from(row, parse_closures(row.closures)),
@@ -188,10 +185,10 @@ def _visible(sees: str) -> list[Any]:
     return where
 
 
-_RECORD_READ: dict[str, Insert] = {}
+_RECORD_READ: dict[str, Prepared] = {}
 
 
-def _record_read(sees: str) -> Insert:
+def _record_read(sees: str) -> Prepared:
     if sees not in _RECORD_READ:
         the_case = select(
             Case.id,
@@ -199,11 +196,10 @@ def _record_read(sees: str) -> Insert:
             bindparam("at", type_=DateTime),
             bindparam("via", type_=String),
         ).where(*_visible(sees))
-        _RECORD_READ[sees] = (
-            insert(CaseRead.__table__)
-            .from_select(["case_id", "user_id", "read_at", "via"], the_case)
-            # SQLAlchemy keeps an INSERT's row count only when asked; it is the 404 here.
-            .execution_options(preserve_rowcount=True)
+        _RECORD_READ[sees] = Prepared(
+            insert(CaseRead.__table__).from_select(
+                ["case_id", "user_id", "read_at", "via"], the_case
+            )
         )
     return _RECORD_READ[sees]
 
@@ -224,10 +220,10 @@ _CLOCK = (
     Clock.hold_days,
 )
 _GRANTED_BY = aliased(User, name="granted_by")
-_PAGE_STATEMENTS: dict[tuple[str, bool, bool], Select[Any]] = {}
+_PAGE_STATEMENTS: dict[tuple[str, bool, bool], Prepared] = {}
 
 
-def _page_statement(sees: str, grants: bool, readers: bool) -> Select[Any]:
+def _page_statement(sees: str, grants: bool, readers: bool) -> Prepared:
     key = (sees, grants, readers)
     if key not in _PAGE_STATEMENTS:
         lists = {
@@ -283,7 +279,7 @@ def _page_statement(sees: str, grants: bool, readers: bool) -> Select[Any]:
                 .join(User, User.id == CaseReadTotal.user_id)
                 .where(CaseReadTotal.case_id == Case.id)
             )
-        _PAGE_STATEMENTS[key] = (
+        _PAGE_STATEMENTS[key] = Prepared(
             select(
                 *(getattr(Case, name) for name in _CASE_COLUMNS),
                 closures_column(Case.partnership_id).label("closures"),
@@ -311,7 +307,7 @@ def _day(value: str | None) -> date | None:
 
 
 def _case_record(row: Any) -> CaseRecord:
-    mapping = row._mapping
+    mapping = row._asdict()
     return CaseRecord(
         {name: mapping[name] for name in _CASE_COLUMNS},
         [

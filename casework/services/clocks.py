@@ -7,12 +7,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
-    Row,
     ScalarSelect,
     Select,
     and_,
@@ -32,8 +32,8 @@ from casework.models import AlertClaim, Case, Clock, User
 from casework.services.errors import Invalid
 from casework.services.partnerships import clock_settings, closures_column, parse_closures
 from casework.services.permissions import require_case_reader, visible_cases_clause
+from casework.services.prepared import Prepared
 from casework.services.today import london_today
-from casework.services.transactions import execute_core
 from workflows.cases import TERMINAL_STATES
 from workflows.clocks import (
     CASE_CLOCK_KINDS,
@@ -287,10 +287,9 @@ def partnership_clocks_due(
 
     One statement, built once (the home page asked four, each reading the same index range
     again, and building it each time cost as much as running it)."""
-    rows = execute_core(
-        _partnership_due_statement(escalated_only),
-        {"on": on, "partnership_id": partnership_id, "limit": limit},
-    ).all()
+    rows = _partnership_due_statement(escalated_only).rows(
+        {"on": on, "partnership_id": partnership_id, "limit": limit}
+    )
     shown: dict[bool, list[DueClock]] = {True: [], False: []}
     for row in rows:
         shown[bool(row.late)].append(_due_clock(row, on))
@@ -306,7 +305,7 @@ def partnership_clocks_due(
 
 
 @cache
-def _partnership_due_statement(escalated_only: bool) -> Select:
+def _partnership_due_statement(escalated_only: bool) -> Prepared:
     on, partnership_id = bindparam("on", type_=Date), bindparam("partnership_id", type_=Integer)
     limit = bindparam("limit", type_=Integer)
     # The clocks at a rung, read once (a CTE) for the two short lists and the two totals. A
@@ -339,7 +338,7 @@ def _partnership_due_statement(escalated_only: bool) -> Select:
         return select(func.count()).select_from(due).where(groups[late]).scalar_subquery()
 
     picked = union_all(first_of(1), first_of(0)).subquery("picked")
-    return (
+    return Prepared(
         select(
             *_DUE_COLUMNS,
             picked.c.late,
@@ -387,7 +386,7 @@ def _due(on: date, where: ColumnElement[bool]) -> list[DueClock]:
     return [_due_clock(row, on) for row in db.session.execute(query)]
 
 
-def _due_clock(row: Row, on: date) -> DueClock:
+def _due_clock(row: Any, on: date) -> DueClock:
     rungs = {
         "due_soon": row.due_soon_on,
         "due": row.due_rung_on,

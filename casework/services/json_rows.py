@@ -36,6 +36,27 @@ def _sqlite(element: json_rows, compiler: Any, **kw: Any) -> str:
     return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
+class comma_list(FunctionElement[Any]):  # noqa: N801
+    """Text values of the rows joined with commas, in no order (NULL for no rows).
+
+    SQLAlchemy's `aggregate_strings` does this too, but sends its separator as a parameter
+    that is written into the SQL at each run, which a statement compiled once
+    (`services.prepared`) cannot have."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(comma_list, "postgresql")
+def _postgresql_list(element: comma_list, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(comma_list, "sqlite")
+def _sqlite_list(element: comma_list, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
 def nested_json(value: Any) -> Any:
     """A JSON column's value inside `json_rows`: already parsed, or JSON text (SQLite)."""
     return json.loads(value) if isinstance(value, str) else value

@@ -7,11 +7,12 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, String, cast, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, String, cast, select
 
 from casework.extensions import db
 from casework.models import Agency, ClosureDay, Partnership
 from casework.services.errors import Conflict, Invalid, NotFound
+from casework.services.json_rows import comma_list
 from workflows.clocks import ClockSettings
 
 STATUTORY_AGENCY_NAMES = {
@@ -95,7 +96,7 @@ def closures_column(partnership_id: ColumnElement[int]) -> ScalarSelect[str | No
     Dates as text are ISO on both databases (psycopg reads dates only in PostgreSQL's default
     ISO DateStyle, so the whole application relies on it already)."""
     return (
-        select(func.aggregate_strings(cast(ClosureDay.day, String), ","))
+        select(comma_list(cast(ClosureDay.day, String)))
         .where(ClosureDay.partnership_id == partnership_id)
         .scalar_subquery()
     )
