@@ -29,6 +29,7 @@ from wtforms.validators import ValidationError
 from casework.request_checks import refusal
 from casework.services import transactions
 from casework.services.auth import load_user, sign_out_everywhere
+from casework.web.sessions import CookieSessions
 
 IDLE_LIMIT = timedelta(minutes=30)
 # Reachable without signing in.
@@ -47,6 +48,7 @@ def now() -> datetime:
 
 
 def init_security(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = not app.config.get("INSECURE_COOKIES")
