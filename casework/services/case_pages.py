@@ -5,6 +5,10 @@
 works out its clocks in words, its history, the events the user may fire now and those a guard
 refuses (with the reason the API gives), who holds access, the audit of reads (for business
 managers and the scrutineer), and the timeline picture.
+
+Its records are plain dataclasses with slots, not frozen ones: a page makes hundreds of
+them, and a frozen dataclass's constructor sets each field through `object.__setattr__`,
+which cost the case page 0.85 M of its 14.6 M instructions a request.
 """
 
 from __future__ import annotations
@@ -117,7 +121,7 @@ CLOCK_TAGS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClockLine:
     label: str
     statutory: bool
@@ -129,7 +133,7 @@ class ClockLine:
     hold_note: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class HistoryLine:
     on: date
     event: str
@@ -142,14 +146,14 @@ class HistoryLine:
     recorded_at: datetime  # Europe/London
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Blocked:
     event: str
     action: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reader:
     name: str
     role: str
@@ -157,14 +161,14 @@ class Reader:
     last_read_at: datetime  # Europe/London
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SignOffLine:
     partner: str
     signed_on: date | None  # None: not yet signed
     given_by: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CasePageView:
     case: CaseRecord
     today: date
