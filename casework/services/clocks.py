@@ -241,7 +241,7 @@ def open_clock_overdue_clause(on: date) -> ColumnElement[bool]:
     return status_clause("overdue", on)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen constructor is slow (see services/case_pages.py)
 class DueClock:
     clock_id: int
     case_id: int
