@@ -1,6 +1,6 @@
 """The busiest pages' repeated markup, written here rather than in Jinja: on the case page the
 timeline picture's marks and the rows of the stages, clock dates, holds and history tables; on
-the home page the rows of the due clocks.
+the home page the rows of the due clocks; on the case list its rows and its filters' options.
 
 They are a row (or a few SVG elements) per stage, clock, hold, event or due clock, each with
 several values: on the benchmark's case of 29 events about 600 escaped values and two
@@ -26,6 +26,7 @@ from casework.services.wording import date_at_time, long_date
 from casework.web.template_helpers import ROLE_NAMES, words
 
 if TYPE_CHECKING:
+    from casework.services.case_list import CaseRow
     from casework.services.case_pages import ClockLine, HistoryLine
     from casework.services.worklist import WorkItem
 
@@ -218,6 +219,37 @@ def due_clock_rows(items: list[WorkItem], cases_url: str) -> Markup:
     return _rows(rows)
 
 
+def case_list_rows(rows: list[CaseRow], cases_url: str, natures: dict[str, str]) -> Markup:
+    """The case list's rows: each case's reference linking to its page."""
+    return _rows(
+        (
+            f'<a class="govuk-link" href="{escape(cases_url)}{row.id}">{escape(row.reference)}</a>',
+            escape(row.pseudonym or ""),
+            escape(natures[row.nature]),
+            f"{escape(words(row.state))}"
+            + (' <strong class="govuk-tag govuk-tag--red">Overdue</strong>' if row.overdue else ""),
+            long_date(row.la_aware_on),
+        )
+        for row in rows
+    )
+
+
+def select_options(field) -> Markup:  # noqa: ANN001 (a WTForms SelectField)
+    """A select field's <option>s, its value selected: the same few lists on every case list."""
+    return _options(tuple((choice.value, choice.label) for choice in field.choices), field.data)
+
+
+@lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[str, str], ...], selected: object) -> Markup:
+    return Markup(  # noqa: S704 (each text is escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
 def init_page_rows(app) -> None:  # noqa: ANN001 (a Flask app)
     helpers = (
         timeline_marks,
@@ -228,6 +260,8 @@ def init_page_rows(app) -> None:  # noqa: ANN001 (a Flask app)
         history_rows,
         summary_rows,
         due_clock_rows,
+        case_list_rows,
+        select_options,
     )
     for helper in helpers:
         app.add_template_global(helper)

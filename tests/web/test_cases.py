@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from flask import url_for
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select
 
@@ -16,6 +17,7 @@ from casework.services.case_timeline import ClockMark, HoldSpan, Stage, draw_tim
 from casework.services.events import fire_event
 from casework.services.today import london_today
 from casework.services.wording import status_words
+from casework.web.template_helpers import fixed_url, page_url
 from tests.factories import advance_case, grant_access, make_case
 from tests.web.pages import boxes_in_error
 
@@ -614,6 +616,17 @@ def test_what_people_typed_is_escaped_in_the_history(web, business_manager, lead
     assert "Ann &lt;em&gt;Smith&lt;/em&gt;<br>" in history
 
 
+
+def test_what_people_typed_is_escaped_in_the_case_list(web, business_manager):
+    """The list's rows and its filters' options are written in Python too."""
+    make_case(business_manager, pseudonym='Child <b>"Q"</b> & co')
+    html = web(business_manager).get("/cases/?q=Child").get_data(as_text=True)
+    assert "<b>" not in html
+    assert "Child &lt;b&gt;&#34;Q&#34;&lt;/b&gt; &amp; co" in html
+    assert '<option value="rapid_review">Rapid review</option>' in html
+    filtered = web(business_manager).get("/cases/?state=rapid_review").get_data(as_text=True)
+    assert '<option value="rapid_review" selected>Rapid review</option>' in filtered
+
 def test_the_timeline_geometry():
     timeline = draw_timeline(
         [
@@ -772,3 +785,11 @@ def test_the_case_page_costs_the_same_queries_whatever_its_history(
         with Statements() as many:
             assert client.get(f"/cases/{long.id}").status_code == 200
         assert few.count == many.count, user.role
+
+
+def test_pagination_links_are_what_url_for_writes(app):
+    query = {"q": "Child Q & co / 50%", "state": "rapid_review", "year": "2023", "nature": None}
+    with app.test_request_context("/cases/", base_url="http://localhost/casework/"):
+        for number in (1, 2, 17):
+            expected = url_for("cases.index", page=number, **query)
+            assert page_url(fixed_url("cases.index"), number, query) == expected
