@@ -616,7 +616,6 @@ def test_what_people_typed_is_escaped_in_the_history(web, business_manager, lead
     assert "Ann &lt;em&gt;Smith&lt;/em&gt;<br>" in history
 
 
-
 def test_what_people_typed_is_escaped_in_the_case_list(web, business_manager):
     """The list's rows and its filters' options are written in Python too."""
     make_case(business_manager, pseudonym='Child <b>"Q"</b> & co')
@@ -626,6 +625,7 @@ def test_what_people_typed_is_escaped_in_the_case_list(web, business_manager):
     assert '<option value="rapid_review">Rapid review</option>' in html
     filtered = web(business_manager).get("/cases/?state=rapid_review").get_data(as_text=True)
     assert '<option value="rapid_review" selected>Rapid review</option>' in filtered
+
 
 def test_the_timeline_geometry():
     timeline = draw_timeline(
