@@ -29,7 +29,7 @@ from casework.services.errors import Invalid
 from casework.services.numbers import whole_number
 from casework.services.permissions import require_may_open_cases
 from casework.web.forms import GovDateField
-from casework.web.security import reads_and_records_reads, reads_only
+from casework.web.security import reads_and_records_reads, reads_only, signed_in_user
 from workflows.cases import NATURES, PARTNER_NAMES, STATE_CHANGING_EVENTS, STATES
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
@@ -120,7 +120,7 @@ def index():
     filters = CaseFilters(request.args)
     filters.validate()
     page = _page_number()
-    listing = case_listing(current_user, page=page, **filters.criteria())
+    listing = case_listing(signed_in_user(), page=page, **filters.criteria())
     if page > listing.last_page:
         title = f"Cases (page {page}: no cases on this page)"
     elif listing.last_page > 1:
@@ -200,7 +200,7 @@ def new():
 @cases.get("/<int:case_id>")
 @reads_and_records_reads
 def show(case_id: int):
-    page = case_page(current_user, case_id)
+    page = case_page(signed_in_user(), case_id)
     return render_template(
         "cases/show.html",
         page=page,

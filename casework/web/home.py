@@ -1,11 +1,10 @@
 """The home page: what needs doing, for whoever is signed in."""
 
 from flask import Blueprint, render_template
-from flask_login import current_user
 
 from casework.services.today import london_today
 from casework.services.worklist import worklist
-from casework.web.security import reads_only
+from casework.web.security import reads_only, signed_in_user
 
 home = Blueprint("home", __name__)
 
@@ -15,5 +14,8 @@ home = Blueprint("home", __name__)
 def index():
     today = london_today()
     return render_template(
-        "home/index.html", work=worklist(current_user, today), today=today, title="What needs doing"
+        "home/index.html",
+        work=worklist(signed_in_user(), today),
+        today=today,
+        title="What needs doing",
     )

@@ -70,6 +70,13 @@ def init_security(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+def signed_in_user():
+    """The signed-in person themself rather than Flask-Login's `current_user` proxy, for a view
+    to hand to a service: each attribute read through the proxy looks the person up again, and
+    the case page's services read the person's role and ids a few dozen times."""
+    return current_user._get_current_object()
+
+
 def _is_public() -> bool:
     endpoint = request.endpoint or ""
     return endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("api.")

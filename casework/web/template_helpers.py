@@ -75,20 +75,21 @@ ADMIN_SECTIONS = (
 
 
 def _navigation() -> list[dict]:
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once, not through the proxy each time
+    if not user.is_authenticated:
         return []
     items = [("home.index", "What needs doing")]
-    if current_user.role == "agency_contributor":
+    if user.role == "agency_contributor":
         items.append(("returns.index", "Your agency's requests"))
-    elif current_user.role != "admin":
+    elif user.role != "admin":
         items.append(("cases.index", "Cases"))
     unread = g.get("unread_alerts")
     if unread is None:
-        unread = unread_alert_count(current_user)
+        unread = unread_alert_count(user)
     items.append(("alerts.index", f"Alerts ({unread} unread)" if unread else "Alerts"))
-    if current_user.role in ("admin", "business_manager"):
+    if user.role in ("admin", "business_manager"):
         items.append(("admin.users", "Users"))
-    if current_user.role == "admin":
+    if user.role == "admin":
         items += [
             ("admin.agencies", "Agencies"),
             ("admin.settings", "Settings"),
