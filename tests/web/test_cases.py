@@ -627,6 +627,17 @@ def test_what_people_typed_is_escaped_in_the_case_list(web, business_manager):
     assert '<option value="rapid_review" selected>Rapid review</option>' in filtered
 
 
+def test_the_rows_written_in_python_escape_as_jinja_would():
+    from markupsafe import Markup, escape
+
+    from casework.web import page_rows
+
+    values = ["Child Q", "O'Brien", 'say "hi"', "a > b", "a < b", "Tom & Jerry", "", 42, 1.5]
+    values += [date(2023, 3, 1), Markup("<i>ok</i>")]
+    for value in values:
+        assert page_rows._text(value) == str(escape(value))
+
+
 def test_the_timeline_geometry():
     timeline = draw_timeline(
         [
