@@ -50,3 +50,11 @@ def init_govuk_chrome(app: Flask) -> None:
         "govuk_service_navigation",
     )
     app.add_template_global(footer, "govuk_footer")
+    # The two components any page may show (a flash message, a form's errors) under their
+    # GOV.UK names for every template: imported in base.html, Jinja compared the template
+    # globals at every render to see if the import needed a module of its own.
+    for component, name in (
+        ("notification-banner", "govukNotificationBanner"),
+        ("error-summary", "govukErrorSummary"),
+    ):
+        app.add_template_global(macro(component, name), name)
