@@ -14,6 +14,17 @@ The read is recorded first, by an INSERT that selects the case through the same 
 clause: no row inserted means the case is not the reader's (a 404, with nothing recorded). The
 reader's running total is kept by a trigger (migration 0010), so the audit the page shows
 already includes this read.
+
+Where that INSERT commits as it runs (a reads-only request on PostgreSQL, see
+`transactions.reads_only`), it commits asynchronously: PostgreSQL returns once the read is in
+its write-ahead log, and writes the log to disk within a fraction of a second (three times
+`wal_writer_delay` at most, 0.6 s by default) rather than before answering. Waiting for that
+write held the reader's running total locked meanwhile, so that two reads of a case by one
+person queued behind each other's disk write: on the benchmark that cost the page a third of
+its throughput (issue 3). What it risks: if the database server itself crashes, the reads of
+its last fraction of a second may be missing from the audit; nothing else is lost and nothing
+is left half-written. Every change to a case still commits synchronously, in its own
+transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, Integer, String, bindparam, insert, inspect, select
+from sqlalchemy import DateTime, Integer, String, bindparam, func, insert, inspect, select
 from sqlalchemy.orm import aliased
 
 from casework.models import (
@@ -55,6 +66,7 @@ from casework.services.permissions import (
     require_case_reader,
 )
 from casework.services.prepared import Prepared
+from casework.services.transactions import autocommits
 from workflows.clocks import ClockSettings
 
 SEES_READ_AUDIT = frozenset({"business_manager", "scrutineer"})
@@ -154,7 +166,8 @@ def read_case_page(user: User, case_id: int, today: date) -> CasePageReads:
         "user_id": user.id,
         "today": today,
     }
-    recorded = _record_read(sees).count({**where, "reader": user.id, "at": utcnow(), "via": "web"})
+    record = _record_read(sees, asynchronously=autocommits())
+    recorded = record.count({**where, "reader": user.id, "at": utcnow(), "via": "web"})
     if recorded != 1:
         raise NotFound("There is no case with that id.")
     statement = _page_statement(sees, user.role in SEES_GRANTS, user.role in SEES_READ_AUDIT)
@@ -185,23 +198,30 @@ def _visible(sees: str) -> list[Any]:
     return where
 
 
-_RECORD_READ: dict[str, Prepared] = {}
+_RECORD_READ: dict[tuple[str, bool], Prepared] = {}
 
 
-def _record_read(sees: str) -> Prepared:
-    if sees not in _RECORD_READ:
+def _record_read(sees: str, *, asynchronously: bool) -> Prepared:
+    """The INSERT of the read; `asynchronously` (only for a statement that is its own
+    transaction, on PostgreSQL) commits it without waiting for the disk (see above)."""
+    key = (sees, asynchronously)
+    if key not in _RECORD_READ:
+        where = _visible(sees)
+        if asynchronously:
+            # SET LOCAL for the statement's own transaction, from inside the statement.
+            where.append(func.set_config("synchronous_commit", "off", True) == "off")
         the_case = select(
             Case.id,
             bindparam("reader", type_=Integer),
             bindparam("at", type_=DateTime),
             bindparam("via", type_=String),
-        ).where(*_visible(sees))
-        _RECORD_READ[sees] = Prepared(
+        ).where(*where)
+        _RECORD_READ[key] = Prepared(
             insert(CaseRead.__table__).from_select(
                 ["case_id", "user_id", "read_at", "via"], the_case
             )
         )
-    return _RECORD_READ[sees]
+    return _RECORD_READ[key]
 
 
 _CASE_COLUMNS = tuple(attribute.key for attribute in inspect(Case).column_attrs)

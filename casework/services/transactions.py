@@ -58,13 +58,19 @@ def execute_core(statement: Executable, parameters: dict[str, Any] | None = None
     return db.session.connection().execute(statement, parameters)
 
 
+def autocommits() -> bool:
+    """Whether each statement of the request commits as it runs: a reads-only request on
+    PostgreSQL, whose connection is outside a transaction."""
+    return bool(db.session.info.get(READS_ONLY)) and db.session.get_bind().dialect.name == (
+        "postgresql"
+    )
+
+
 def commit_reads() -> None:
-    """Commit the record of a read. In a reads-only request on PostgreSQL it committed as it
-    ran (its connection is outside a transaction), and the Session's commit would only cost
-    its bookkeeping on the case page; otherwise it commits here."""
-    if db.session.info.get(READS_ONLY) and db.session.get_bind().dialect.name == "postgresql":
-        return
-    db.session.commit()
+    """Commit the record of a read. Where it committed as it ran (`autocommits`) the Session's
+    commit would only cost its bookkeeping on the case page; otherwise it commits here."""
+    if not autocommits():
+        db.session.commit()
 
 
 def end_reads_only() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import event, func, insert, select, text, update
 from casework.extensions import db as _db
 from casework.models import CaseRead, ClosureDay, Partnership
 from casework.services import transactions
+from casework.services.case_page_reads import read_case_page
 from casework.services.transactions import WriteInReadsOnlyRequest
 from tests.factories import make_case
 
@@ -134,3 +135,45 @@ def test_a_page_declared_reads_only_that_writes_fails_and_writes_nothing(
     assert response.status_code == 500
     _db.session.expire_all()
     assert _db.session.scalar(select(Partnership.name)) != "Written by a page"
+
+
+def test_the_case_pages_read_alone_commits_without_waiting_for_the_disk(
+    app, web, business_manager, backend
+):
+    """On PostgreSQL the read record, a transaction by itself, commits asynchronously (see
+    services/case_page_reads.py); the setting ends with it, and anything else commits as
+    before."""
+    case = make_case(business_manager)
+    sent = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001
+        sent.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = _db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert web(business_manager).get(f"/cases/{case.id}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    (insert_statement,) = [s for s in sent if s.startswith("INSERT INTO case_reads")]
+    assert ("set_config" in insert_statement) == (backend == "postgresql")
+    if backend == "postgresql":
+        with app.app_context():  # every connection in the pool, the page's among them
+            connections = [_db.engine.connect() for _ in range(_db.engine.pool.size())]
+            try:
+                for connection in connections:
+                    setting = connection.exec_driver_sql("SHOW synchronous_commit").scalar()
+                    assert setting == "on"
+            finally:
+                for connection in connections:
+                    connection.close()
+    # Read inside a transaction (as a test, or any other caller, would): synchronous.
+    sent.clear()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        read_case_page(business_manager, case.id, date.today())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    _db.session.rollback()
+    assert not any("set_config" in s for s in sent)
