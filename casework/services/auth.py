@@ -144,6 +144,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, generation = str(session_id).partition(".")
     if not (_ascii_digits(user_id) and _ascii_digits(generation)) or int(user_id) >= 2**31:
         return None
+    db.session.flush()  # as the ORM's query would first: merge writes over an unsaved change
     rows = _signed_in_user().rows({"user_id": int(user_id), "today": london_today()})
     if not rows:
         return None

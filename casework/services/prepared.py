@@ -12,8 +12,8 @@ them, and reads the rows into plain named tuples through the column types' own r
 processors (SQLite's dates come back as text and are made dates as before). The engine's
 `before_cursor_execute` and `after_cursor_execute` listeners are told of each statement as
 SQLAlchemy tells them, so the reads-only guard (`services.transactions`) and any statement
-counter see these too; a driver error comes out as SQLAlchemy's `DBAPIError`, and a lost
-connection is given up as SQLAlchemy would.
+counter see these too; an error is handled by SQLAlchemy's own code for a failed statement
+(wrapped as `DBAPIError`; a lost connection, and the pool's older ones, replaced).
 
 Only for statements without parameters that change the SQL text (expanding IN lists,
 literal-execute values): building one raises `TypeError`.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exc
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.selectable import Select
 
@@ -90,15 +90,25 @@ class Prepared:
             if compiled.positions is not None
             else values
         )
-        cursor = connection.connection.dbapi_connection.cursor()
         dispatch = connection.dispatch
-        dispatch.before_cursor_execute(connection, cursor, compiled.sql, sent, None, False)
+        cursor = None
         try:
+            cursor = connection.connection.dbapi_connection.cursor()
+            dispatch.before_cursor_execute(connection, cursor, compiled.sql, sent, None, False)
             cursor.execute(compiled.sql, sent)
-        except Exception as error:
-            cursor.close()
-            raise _as_sqlalchemy_error(connection, compiled.sql, sent, error) from error
-        dispatch.after_cursor_execute(connection, cursor, compiled.sql, sent, None, False)
+            dispatch.after_cursor_execute(connection, cursor, compiled.sql, sent, None, False)
+        except BaseException as error:
+            if isinstance(error, connection.dialect.loaded_dbapi.Error) or not isinstance(
+                error, Exception
+            ):
+                # SQLAlchemy's own handling of a driver's error (wrapped as DBAPIError, and
+                # after a lost connection that one and every older one in the pool replaced)
+                # or of an interruption: a private method, on the pinned SQLAlchemy, which
+                # tests/services/test_prepared.py holds to that.
+                connection._handle_dbapi_exception(error, compiled.sql, sent, cursor, None)
+            if cursor is not None:
+                cursor.close()
+            raise  # a listener's refusal (the reads-only guard), as SQLAlchemy lets it through
         return compiled, cursor
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
@@ -150,15 +160,3 @@ def _rows(compiled: _Compiled, fetched: list[tuple]) -> list[Any]:
         )
         for values in fetched
     ]
-
-
-def _as_sqlalchemy_error(
-    connection: Connection, sql: str, parameters: Any, error: Exception
-) -> Exception:
-    """The error as SQLAlchemy would have raised it; a lost connection is not used again."""
-    dialect = connection.dialect
-    if not isinstance(error, dialect.loaded_dbapi.Error):
-        return error
-    if dialect.is_disconnect(error, connection.connection.dbapi_connection, None):
-        connection.invalidate(error)
-    return exc.DBAPIError.instance(sql, parameters, error, dialect.loaded_dbapi.Error)

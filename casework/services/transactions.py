@@ -39,7 +39,8 @@ def reads_only(*, records_reads: bool = False) -> None:
     records its own read). That insert is one statement, the running total kept by its
     trigger in the same statement, so it needs no transaction around it either; it commits
     before the page is read, so a page that then fails leaves a read recorded, never a page
-    shown without one.
+    shown without one. It commits without waiting for the disk (see
+    `services.case_page_reads` for why, and what a database crash could then lose).
     """
     db.session.info[READS_ONLY] = True
     if db.session.get_bind().dialect.name == "postgresql":

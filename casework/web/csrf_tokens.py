@@ -30,11 +30,14 @@ def csrf_token() -> str:
         return generate_csrf()
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     kept = _signed.get((secret, session.get(FIELD, "")))
-    if kept is not None and FIELD not in g:
+    signs = FIELD not in g  # else Flask-WTF gives the token it signed earlier in the request
+    if kept is not None and signs:
         setattr(g, FIELD, kept)
     token = generate_csrf()  # signs only if nothing was kept (and makes the session's token)
     raw = session.get(FIELD)
-    if kept is None and raw is not None:
+    # Kept only when signed here, for the session's token as it is now: a token signed
+    # earlier in the request may be for a token the session has since replaced.
+    if kept is None and signs and raw is not None:
         with _lock:
             _signed[(secret, raw)] = token
             if len(_signed) > KEPT:

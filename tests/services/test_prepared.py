@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import psycopg
 import pytest
 from sqlalchemy import bindparam, event, exc, func, insert, select, text, update
 from sqlalchemy.orm import aliased
@@ -15,6 +16,7 @@ from casework.models.time import utcnow
 from casework.services import transactions
 from casework.services.json_rows import comma_list, json_rows
 from casework.services.prepared import Prepared
+from tests.conftest import POSTGRES_ADMIN_URL
 from tests.factories import advance_case, make_case
 
 
@@ -174,3 +176,20 @@ def test_values_go_in_as_sqlalchemy_writes_them(case):
     _db.session.commit()
     _db.session.expire_all()
     assert _db.session.get(Case, case.id).themes == ["online harm"]
+
+
+def test_a_lost_connection_is_replaced_as_sqlalchemy_would(case, backend):
+    reference = Prepared(select(Case.reference).where(Case.id == bindparam("case_id")))
+    reference.one({"case_id": case.id})
+    if backend == "postgresql":  # a server that ends the connection (a restart, a failover)
+        pid = _db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    else:  # SQLite has no server: the driver's connection closed under the pool
+        _db.session.connection().connection.dbapi_connection.close()
+    with pytest.raises(exc.DBAPIError) as raised:
+        reference.one({"case_id": case.id})
+    assert raised.value.connection_invalidated
+    _db.session.rollback()
+    # The next statement has a working connection.
+    assert reference.one({"case_id": case.id}).reference == case.reference

@@ -29,3 +29,12 @@ def test_the_signed_in_person_is_loaded_as_the_orm_would_load_them(app, business
     again = load_user(business_manager.get_id())
     assert again is _db.session.get(User, business_manager.id)
     assert again.name == "Renamed Person" and not _db.session.dirty
+
+
+def test_an_unsaved_change_to_the_person_is_kept_when_they_are_loaded_again(business_manager):
+    business_manager.name = "Changed, not yet saved"
+    loaded = load_user(business_manager.get_id())
+    assert loaded is business_manager and loaded.name == "Changed, not yet saved"
+    _db.session.commit()
+    _db.session.expunge_all()
+    assert _db.session.get(User, business_manager.id).name == "Changed, not yet saved"

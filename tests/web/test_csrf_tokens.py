@@ -54,3 +54,23 @@ def test_with_an_age_limit_tokens_are_signed_afresh_and_old_ones_refused(
     assert refused.status_code == 400  # older than the limit
     accepted = client.client.post("/sign-out", data={"csrf_token": new})
     assert accepted.status_code == 302
+
+
+def test_a_token_signed_earlier_in_the_request_is_not_kept_for_the_sessions_new_token(app, db):
+    """Flask-WTF keeps the token it signed for the request in `g`; if the session's token is
+    replaced afterwards (a session cleared and begun again), that token is not kept for it."""
+    from flask import g, session
+    from flask_wtf.csrf import validate_csrf
+
+    from casework.web.csrf_tokens import csrf_token
+
+    with app.app_context(), app.test_request_context("/"):  # a request's own `g`
+        session["csrf_token"] = "an earlier session's token"
+        earlier = csrf_token()
+        session["csrf_token"] = "this session's token"  # replaced after signing
+        assert csrf_token() == earlier == g.csrf_token  # what Flask-WTF gives in the request
+    with app.app_context(), app.test_request_context("/"):
+        session["csrf_token"] = "this session's token"
+        token = csrf_token()
+        assert token != earlier
+        validate_csrf(token)  # raises if it was not signed for this session's token
