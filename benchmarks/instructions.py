@@ -38,18 +38,10 @@ WARM_UP = 5
 def child(url: str, password: str, path: str, requests: int) -> None:
     """In valgrind: sign in, warm up, count `requests` requests of `path`."""
     os.environ.update({"DATABASE_URL": url, "CASEWORK_ENV": "development"})
-    from benchmarks.web import MANAGER_EMAIL, USER_AGENT, csrf_token
+    from benchmarks.web import signed_in_test_client
     from benchmarks.web_app import app
 
-    client = app.test_client()
-    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
-    page = client.get("/sign-in").get_data(as_text=True)
-    signed_in = client.post(
-        "/sign-in",
-        data={"email": MANAGER_EMAIL, "password": password, "csrf_token": csrf_token(page)},
-    )
-    if signed_in.status_code != 302:
-        raise SystemExit(f"sign-in: {signed_in.status_code}")
+    client = signed_in_test_client(app, password)
     for _ in range(WARM_UP):
         if client.get(path).status_code != 200:
             raise SystemExit(f"{path}: not 200")

@@ -443,13 +443,8 @@ class InProcess:
     sql_ms: float  # median over the runs of the time spent executing SQL
 
 
-def in_process(
-    url: str, password: str, targets: list[Target], profile: bool
-) -> tuple[list[InProcess], dict[str, str]]:
-    """Time each page through Flask's test client, counting and timing its SQL."""
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "INSECURE_COOKIES": True, "DEVELOPMENT": True}
-    )
+def signed_in_test_client(app: Any, password: str) -> Any:
+    """Flask's test client for `app`, signed in as the business manager as a browser would."""
     client = app.test_client()
     client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
     page = client.get("/sign-in").get_data(as_text=True)
@@ -459,6 +454,17 @@ def in_process(
     )
     if response.status_code != 302:
         raise RuntimeError(f"in-process sign-in: {response.status_code}")
+    return client
+
+
+def in_process(
+    url: str, password: str, targets: list[Target], profile: bool
+) -> tuple[list[InProcess], dict[str, str]]:
+    """Time each page through Flask's test client, counting and timing its SQL."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSECURE_COOKIES": True, "DEVELOPMENT": True}
+    )
+    client = signed_in_test_client(app, password)
     results, profiles = [], {}
     with app.app_context():
         engine = db.engine

@@ -8,9 +8,7 @@ The picture is a small Gantt chart. One row per stage (a bar from the day the ca
 the day it left, or today), then one row per clock (a diamond on its due date, a circle on the
 day it was met; red when late), holds shaded across every row, and a dashed line for today.
 
-Its records are plain dataclasses with slots, not frozen ones: a page makes hundreds of
-them, and a frozen dataclass's constructor sets each field through `object.__setattr__`,
-which cost the case page 0.85 M of its 14.6 M instructions a request (with case_pages.py).
+Its records are plain dataclasses with slots, not frozen ones (see case_pages.py for why).
 """
 
 from __future__ import annotations
