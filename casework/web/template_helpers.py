@@ -6,13 +6,13 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, url_for
-from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
 
 from casework.services.alerts import unread_alert_count
 from casework.services.wording import clock_time, date_at_time, long_date
 from casework.web.csrf_tokens import csrf_token
 from casework.web.forms import GovDateField, date_items
+from casework.web.security import signed_in_user
 
 ROLE_NAMES = {
     "business_manager": "Business manager",
@@ -75,7 +75,7 @@ ADMIN_SECTIONS = (
 
 
 def _navigation() -> list[dict]:
-    user = current_user._get_current_object()  # once, not through the proxy each time
+    user = signed_in_user()  # once, not through the proxy for each question
     if not user.is_authenticated:
         return []
     items = [("home.index", "What needs doing")]
